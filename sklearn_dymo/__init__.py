@@ -1,0 +1,20 @@
+"""sklearn-dymo: dynamic modality selection (DyMo) for tabular classification.
+
+A modality is a group of columns of ``X``. :class:`DyMoClassifier` trains
+one network that predicts from any subset of modalities and, at predict
+time, adds the recovered modalities that help each sample.
+"""
+
+from ._classifier import DyMoClassifier, SelectionResult
+from ._network import DyMoNetwork
+from ._recovery import ModalityRecoverer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DyMoClassifier",
+    "DyMoNetwork",
+    "ModalityRecoverer",
+    "SelectionResult",
+    "__version__",
+]

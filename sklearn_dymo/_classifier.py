@@ -1,0 +1,621 @@
+"""``DyMoClassifier``: the public estimator that ties the data path together.
+
+fit:     X -> modalities -> masks -> recoverer (fitted) -> tensors
+           -> skorch training on sampled subsets -> selection statistics
+predict: X -> masks -> recovered values -> tensors -> encode once
+           -> selection (rewards, calibration, path) -> probabilities
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.dataset import ValidSplit
+
+from ._distances import DISTANCES
+from ._losses import DyMoLoss, PrototypeUpdate
+from ._masks import missing_entries, observed_modalities
+from ._modalities import resolve_modalities, split_indicator_columns
+from ._network import DyMoNetwork
+from ._prototypes import compute_subset_statistics
+from ._recovery import check_recoverer, fit_recoverer, recover
+from ._rewards import get_reward_rule
+from ._selection import STRATEGIES, LatentScorer, paths_from_records, select
+from ._subsets import make_subset_sampler
+from ._tensors import ColumnScaler, to_network_input
+from ._training import SubsetTrainingNet
+
+#: Rows encoded and selected together at predict time (bounds memory).
+PREDICT_CHUNK = 2048
+
+_OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+}
+
+
+@dataclass
+class SelectionResult:
+    """What :meth:`DyMoClassifier.select_modalities` returns.
+
+    Attributes
+    ----------
+    proba : ndarray of shape (n_samples, n_classes)
+        Class probabilities from each sample's final modality set.
+    path : list of tuple of str
+        Per sample, the recovered modalities added, in order.
+    rewards : DataFrame
+        One row per evaluated candidate: ``sample``, ``step``,
+        ``modality``, ``reward``, ``accepted``.
+    used : DataFrame of bool, shape (n_samples, n_modalities)
+        The final modality set of each sample (observed or selected).
+    """
+
+    proba: np.ndarray
+    path: list
+    rewards: pd.DataFrame
+    used: pd.DataFrame
+
+
+def _check_int(name, value, low):
+    if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
+def _check_real(name, value, low, high=None, low_open=False):
+    ok = isinstance(value, Real) and not isinstance(value, bool)
+    ok = ok and (value > low if low_open else value >= low)
+    ok = ok and (high is None or value < high)
+    if not ok:
+        bound = f"> {low}" if low_open else f">= {low}"
+        bound += "" if high is None else f" and < {high}"
+        raise ValueError(f"{name} must be a number {bound}, got {value!r}")
+
+
+class DyMoClassifier(ClassifierMixin, BaseEstimator):
+    """Classifier with inference-time dynamic modality selection (DyMo).
+
+    A *modality* is a group of columns of ``X``. One network is trained to
+    predict from any subset of modalities (incomplete-subset sampling plus a
+    prototype contrastive loss). At predict time, missing modalities are
+    recovered with ``recoverer`` and, for each sample, the recovered
+    modalities that raise the calibrated task-relevant information reward
+    are added one by one (Algorithm 1 of the DyMo paper).
+
+    Parameters
+    ----------
+    modalities : dict, list of lists or None, default=None
+        Column groups: ``dict`` name -> columns (names or integer
+        positions), a list of column lists (named ``m0``, ``m1``, ...), or
+        ``None`` for one modality per column. Every column must belong to
+        exactly one modality. When ``X`` carries ``missing__<col>``
+        indicator columns (from :class:`ModalityRecoverer`), columns refer
+        to the value columns only.
+    recoverer : object with ``fit`` and ``transform``, default=None
+        Fills missing entries at predict time (``IterativeImputer``,
+        ``KNNImputer``, your own). Cloned into ``recoverer_`` and fitted on
+        the training ``X``. ``None`` uses ``IterativeImputer`` with a Ridge
+        estimator and 20 nearest features. Ignored when ``X`` carries
+        indicator columns (the values are recovered already).
+    selection : {"iterative", "simultaneous", "observed", "all"}, default="iterative"
+        ``"iterative"`` is the paper's Algorithm 1; ``"simultaneous"`` adds
+        every candidate with a positive reward at once; ``"observed"`` uses
+        no recovered modality; ``"all"`` uses every recovered modality.
+    calibrate : bool, "literal" or callable, default=True
+        ``True``: calibrated reward (Eq. 7 with Eq. 9, alpha scaling the
+        probability); ``False``: uncalibrated reward (Eq. 6); ``"literal"``:
+        Eq. 7 as printed (alpha multiplies the log-probability); a callable
+        ``rule(current, candidate) -> rewards`` for your own rule.
+    distance : {"cosine", "sqeuclidean"}, default="cosine"
+        Latent distance for prototypes and rewards.
+    d_model : int, default=64
+        Token width of the transformer.
+    tokens_per_modality : int, default=2
+        Tokens each modality encoder emits.
+    n_layers : int, default=2
+        Transformer layers.
+    n_heads : int, default=4
+        Attention heads (must divide ``d_model``).
+    encoder_hidden : int, default=128
+        Hidden width of each modality's MLP encoder.
+    latent_dim : int, default=32
+        Width of the latent space of prototypes and rewards.
+    dropout : float, default=0.1
+    n_subsets : int, default=5
+        Modality subsets sampled per batch (``A`` in Eq. 10).
+    subset_sampler : "uniform", "moddrop" or callable, default="uniform"
+        ``"uniform"``: the paper's sampling; ``"moddrop"``: independent
+        per-modality dropout (a baseline); or ``sampler(observed,
+        generator) -> masks`` returning a ``(B, A, M)`` bool tensor.
+    temperature : float, default=0.1
+        Temperature ``t`` of the prototype posterior (Eq. 11 and rewards).
+    prototype_weight : float, default=1.0
+        Weight of the prototype contrastive loss.
+    prototype_warmup : int, default=1
+        Epochs trained with cross-entropy only before the contrastive loss
+        starts (at least the first, which has no prototypes yet).
+    max_epochs : int, default=50
+    batch_size : int, default=128
+    lr : float, default=1e-3
+    optimizer : {"adam", "adamw", "sgd"} or torch optimizer class, default="adam"
+    weight_decay : float, default=0.0
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training rows (stratified)
+        and stop when the validation loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs; the best epoch's weights are kept.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    tol : float, default=1e-4
+    max_stat_subsets : int, default=127
+        Subset statistics are exact for all ``2**M - 1`` subsets while that
+        count is at most this; beyond it, this many subsets (spread over all
+        sizes) are evaluated and pooled per subset size.
+    callbacks : list of skorch callbacks, default=None
+        Extra skorch callbacks (copied, never mutated).
+    device : str, default="cpu"
+        Torch device for training and prediction, e.g. ``"cuda"``.
+    verbose : int, default=0
+        1 prints skorch's epoch table, 2 adds a progress bar.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch order, subset sampling, the
+        recoverer (when its own ``random_state`` is None) and the statistics.
+        The same seed gives identical ``predict_proba``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of columns of ``X`` seen in ``fit`` (indicators included).
+    feature_names_in_ : ndarray of str
+        Column names, when ``X`` had them.
+    modality_names_ : list of str
+        Modality names in network order.
+    modality_columns_ : list of ndarray
+        Value-column positions of each modality.
+    recoverer_ : object or None
+        Fitted clone of ``recoverer``; ``None`` when ``X`` carried indicators.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the :class:`DyMoNetwork`
+        and ``net_.history`` the training history.
+    n_iter_ : int
+        Epochs trained.
+    subset_statistics_ : SubsetStatistics
+        Prototypes and spreads used by the rewards.
+    selection_path_ : list of tuple of str
+        After ``predict``/``predict_proba``: per sample, the recovered
+        modalities added, in order.
+    selection_rewards_ : DataFrame
+        After ``predict``/``predict_proba``: one row per evaluated candidate
+        (``sample``, ``step``, ``modality``, ``reward``, ``accepted``).
+
+    See Also
+    --------
+    ModalityRecoverer : recover missing entries as a Pipeline step.
+
+    Notes
+    -----
+    DyMo: Dynamic modality selection at inference for incomplete multimodal
+    classification (ICLR 2026). Two documented departures: the calibration
+    term scales the probability, not the log-probability (see
+    ``calibrate``), and the reward posterior uses the training temperature.
+
+    Examples
+    --------
+    >>> from sklearn_dymo import DyMoClassifier
+    >>> from sklearn_dymo.datasets import load_breast_cancer_modalities, drop_modalities
+    >>> data = load_breast_cancer_modalities()
+    >>> clf = DyMoClassifier(modalities=data.modalities, max_epochs=5, random_state=0)
+    >>> clf = clf.fit(data.data, data.target)
+    >>> X_test = drop_modalities(data.data[:5], data.modalities, rate=0.5, random_state=0)
+    >>> clf.predict_proba(X_test).shape
+    (5, 2)
+    >>> len(clf.selection_path_)
+    5
+    """
+
+    def __init__(
+        self,
+        modalities=None,
+        recoverer=None,
+        *,
+        selection="iterative",
+        calibrate=True,
+        distance="cosine",
+        d_model=64,
+        tokens_per_modality=2,
+        n_layers=2,
+        n_heads=4,
+        encoder_hidden=128,
+        latent_dim=32,
+        dropout=0.1,
+        n_subsets=5,
+        subset_sampler="uniform",
+        temperature=0.1,
+        prototype_weight=1.0,
+        prototype_warmup=1,
+        max_epochs=50,
+        batch_size=128,
+        lr=1e-3,
+        optimizer="adam",
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        max_stat_subsets=127,
+        callbacks=None,
+        device="cpu",
+        verbose=0,
+        random_state=None,
+    ):
+        self.modalities = modalities
+        self.recoverer = recoverer
+        self.selection = selection
+        self.calibrate = calibrate
+        self.distance = distance
+        self.d_model = d_model
+        self.tokens_per_modality = tokens_per_modality
+        self.n_layers = n_layers
+        self.n_heads = n_heads
+        self.encoder_hidden = encoder_hidden
+        self.latent_dim = latent_dim
+        self.dropout = dropout
+        self.n_subsets = n_subsets
+        self.subset_sampler = subset_sampler
+        self.temperature = temperature
+        self.prototype_weight = prototype_weight
+        self.prototype_warmup = prototype_warmup
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.max_stat_subsets = max_stat_subsets
+        self.callbacks = callbacks
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self):
+        if self.selection not in STRATEGIES:
+            raise ValueError(f"selection must be one of {STRATEGIES}, got {self.selection!r}")
+        if self.distance not in DISTANCES:
+            raise ValueError(f"distance must be one of {DISTANCES}, got {self.distance!r}")
+        get_reward_rule(self.calibrate)
+        for name in ("d_model", "tokens_per_modality", "n_layers", "n_heads",
+                     "encoder_hidden", "latent_dim", "n_subsets", "max_epochs",
+                     "batch_size", "n_iter_no_change", "max_stat_subsets"):
+            _check_int(name, getattr(self, name), 1)
+        _check_int("prototype_warmup", self.prototype_warmup, 0)
+        if self.d_model % self.n_heads:
+            raise ValueError(
+                f"n_heads={self.n_heads} must divide d_model={self.d_model}"
+            )
+        _check_real("dropout", self.dropout, 0.0, 1.0)
+        _check_real("temperature", self.temperature, 0.0, low_open=True)
+        _check_real("prototype_weight", self.prototype_weight, 0.0)
+        _check_real("lr", self.lr, 0.0, low_open=True)
+        _check_real("weight_decay", self.weight_decay, 0.0)
+        _check_real("validation_fraction", self.validation_fraction, 0.0, 1.0, low_open=True)
+        _check_real("tol", self.tol, 0.0)
+        if self.recoverer is not None:
+            check_recoverer(self.recoverer)
+        make_subset_sampler(self.subset_sampler, self.n_subsets)
+        self._optimizer_class()
+
+    def _optimizer_class(self):
+        if isinstance(self.optimizer, str):
+            if self.optimizer not in _OPTIMIZERS:
+                raise ValueError(
+                    f"optimizer must be one of {sorted(_OPTIMIZERS)} or a torch "
+                    f"optimizer class, got {self.optimizer!r}"
+                )
+            return _OPTIMIZERS[self.optimizer]
+        if isinstance(self.optimizer, type) and issubclass(self.optimizer, torch.optim.Optimizer):
+            return self.optimizer
+        raise ValueError(
+            f"optimizer must be one of {sorted(_OPTIMIZERS)} or a torch optimizer "
+            f"class, got {self.optimizer!r}"
+        )
+
+    # ------------------------------------------------------------- data path
+    def _split_values(self, X):
+        """Value columns and entry missingness of validated ``X``."""
+        if self._indicator_of:
+            values = X[:, self._value_index]
+            return values, missing_entries(values, self._indicator_of, X)
+        return X, np.isnan(X)
+
+    def _value_frame(self, values):
+        """What the recoverer sees: a DataFrame when ``X`` had column names."""
+        if self._value_names is not None:
+            return pd.DataFrame(values, columns=self._value_names)
+        return values
+
+    def fit(self, X, y):
+        """Train the network on ``X`` (NaN marks missing entries) and ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data. A modality of a row is used for training only
+            where all its columns are present.
+        y : array-like of shape (n_samples,)
+            Class labels (numbers or strings).
+
+        Returns
+        -------
+        self : DyMoClassifier
+            The fitted estimator.
+        """
+        self._check_params()
+        X, y = validate_data(
+            self, X, y, ensure_all_finite="allow-nan", dtype=np.float64,
+            ensure_min_samples=2,
+        )
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"y has only one class ({self.classes_[0]!r}); DyMoClassifier "
+                "needs samples of at least 2 classes"
+            )
+        y_enc = encoder.transform(y)
+
+        names = getattr(self, "feature_names_in_", None)
+        value_index, self._indicator_of = split_indicator_columns(names)
+        self._value_index = value_index
+        if value_index is not None:
+            self._value_names = [str(names[i]) for i in value_index]
+        else:
+            self._value_names = None if names is None else [str(n) for n in names]
+        values, missing = self._split_values(X)
+        spec = resolve_modalities(self.modalities, values.shape[1], self._value_names)
+        self._modality_spec = spec
+        self.modality_names_ = list(spec.names)
+        self.modality_columns_ = [c.copy() for c in spec.columns]
+        observed = observed_modalities(missing, spec)
+        if not observed.any():
+            raise ValueError(
+                "no training row has a fully observed modality; DyMoClassifier "
+                "learns only from observed modalities"
+            )
+        for name in np.asarray(spec.names)[~observed.any(axis=0)]:
+            warnings.warn(
+                f"modality {name!r} is never fully observed in the training data; "
+                "the network cannot learn from it, and at predict time it is only "
+                "ever used as a recovered candidate",
+                UserWarning,
+                stacklevel=2,
+            )
+
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        if self._indicator_of:
+            if self.recoverer is not None:
+                warnings.warn(
+                    "X carries missingness indicator columns, so its values are "
+                    "recovered already; the recoverer parameter is ignored",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            self.recoverer_ = None
+        else:
+            self.recoverer_ = fit_recoverer(
+                self.recoverer, self._value_frame(values), default_seed=seed
+            )
+
+        self.scaler_ = ColumnScaler.fit(values, missing)
+        # Only observed entries are ever unmasked in training; the rest is 0.
+        x = to_network_input(self.scaler_.transform(np.where(missing, np.nan, values)))
+        observed_t = torch.as_tensor(observed)
+        y_t = torch.as_tensor(y_enc, dtype=torch.long)
+
+        self.net_ = self._build_net(spec, len(self.classes_), seed)
+        device = torch.device(self.device)
+        rng_devices = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=rng_devices):
+            torch.manual_seed(seed)
+            self.net_.fit({"x": x, "observed": observed_t}, y_t)
+        self.n_iter_ = len(self.net_.history)
+        self.subset_statistics_ = compute_subset_statistics(
+            self.net_.module_, x, observed_t, y_t, len(self.classes_), self.distance,
+            max_subsets=self.max_stat_subsets, device=self.device, random_state=seed,
+        ).to(self.device)
+        return self
+
+    def _build_net(self, spec, n_classes, seed):
+        callbacks = [("prototypes", PrototypeUpdate(self.prototype_warmup))]
+        train_split = None
+        if self.early_stopping:
+            train_split = ValidSplit(self.validation_fraction, stratified=True,
+                                     random_state=seed)
+            callbacks.append(("early_stopping", EarlyStopping(
+                monitor="valid_loss", patience=self.n_iter_no_change,
+                threshold=self.tol, threshold_mode="abs", load_best=True)))
+        if self.verbose and self.verbose >= 2:
+            callbacks.append(("progress", ProgressBar()))
+        callbacks += list(copy.deepcopy(self.callbacks or []))
+        return SubsetTrainingNet(
+            module=DyMoNetwork,
+            module__modality_columns=[c.tolist() for c in spec.columns],
+            module__n_classes=n_classes,
+            module__d_model=self.d_model,
+            module__tokens_per_modality=self.tokens_per_modality,
+            module__n_layers=self.n_layers,
+            module__n_heads=self.n_heads,
+            module__encoder_hidden=self.encoder_hidden,
+            module__latent_dim=self.latent_dim,
+            module__dropout=self.dropout,
+            module__normalize_latent=self.distance == "cosine",
+            criterion=DyMoLoss,
+            criterion__n_classes=n_classes,
+            criterion__latent_dim=self.latent_dim,
+            criterion__distance=self.distance,
+            criterion__temperature=self.temperature,
+            criterion__prototype_weight=self.prototype_weight,
+            optimizer=self._optimizer_class(),
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train__shuffle=True,
+            train_split=train_split,
+            callbacks=callbacks,
+            device=self.device,
+            verbose=int(bool(self.verbose)),
+            subset_sampler=make_subset_sampler(self.subset_sampler, self.n_subsets),
+        )
+
+    def _prepare(self, X):
+        """Validated ``X`` -> (network input, observed mask) for prediction."""
+        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan",
+                          dtype=np.float64)
+        values, missing = self._split_values(X)
+        if self.recoverer_ is None:
+            if np.isnan(values).any():
+                raise ValueError(
+                    "X carries missingness indicator columns but its values still "
+                    "contain NaN; recover them first (ModalityRecoverer does)"
+                )
+            recovered = values
+        else:
+            recovered = recover(self.recoverer_, self._value_frame(values), missing)
+        observed = observed_modalities(missing, self._modality_spec)
+        x = to_network_input(self.scaler_.transform(recovered))
+        return x, torch.as_tensor(observed)
+
+    @torch.no_grad()
+    def _run_selection(self, X, strategy):
+        x, observed = self._prepare(X)
+        module = self.net_.module_
+        module.eval()
+        scorer = LatentScorer(self.subset_statistics_, self.distance, self.temperature)
+        rule = get_reward_rule(self.calibrate)
+        n = x.shape[0]
+        proba = np.zeros((n, len(self.classes_)))
+        used = np.zeros(observed.shape, dtype=bool)
+        parts = []
+        for start in range(0, n, PREDICT_CHUNK):
+            stop = min(start + PREDICT_CHUNK, n)
+            tokens = module.encode(x[start:stop].to(self.device))
+            out = select(module, tokens, observed[start:stop].to(self.device),
+                         scorer, rule, strategy)
+            proba[start:stop] = torch.softmax(out.logits.double(), dim=-1).cpu().numpy()
+            used[start:stop] = out.final_mask.cpu().numpy()
+            out.records["sample"] = out.records["sample"] + start
+            parts.append(out.records)
+        records = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {
+            "sample": np.zeros(0, np.int64), "step": np.zeros(0, np.int64),
+            "modality": np.zeros(0, np.int64), "reward": np.zeros(0),
+            "accepted": np.zeros(0, bool)}
+        path = paths_from_records(records, n, self.modality_names_)
+        rewards = pd.DataFrame({
+            "sample": records["sample"],
+            "step": records["step"],
+            "modality": pd.Categorical.from_codes(records["modality"],
+                                                  categories=self.modality_names_),
+            "reward": records["reward"],
+            "accepted": records["accepted"],
+        })
+        used = pd.DataFrame(used, columns=self.modality_names_)
+        return SelectionResult(proba=proba, path=path, rewards=rewards, used=used)
+
+    # ---------------------------------------------------------------- public
+    def select_modalities(self, X, selection=None):
+        """Run selection once and return probabilities, paths and rewards.
+
+        Unlike ``predict_proba``, this does not store ``selection_path_``
+        and lets you try another ``selection`` strategy on the same fitted
+        model without refitting.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        selection : {"iterative", "simultaneous", "observed", "all"}, optional
+            Overrides the ``selection`` parameter for this call.
+
+        Returns
+        -------
+        result : SelectionResult
+            ``proba``, ``path``, ``rewards`` and ``used``.
+        """
+        check_is_fitted(self)
+        strategy = self.selection if selection is None else selection
+        if strategy not in STRATEGIES:
+            raise ValueError(f"selection must be one of {STRATEGIES}, got {strategy!r}")
+        return self._run_selection(X, strategy)
+
+    def predict_proba(self, X):
+        """Class probabilities after dynamic modality selection.
+
+        Also stores ``selection_path_`` and ``selection_rewards_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NaN marks missing entries.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), float64
+            Rows sum to 1; columns follow ``classes_``.
+        """
+        check_is_fitted(self)
+        result = self._run_selection(X, self.selection)
+        self.selection_path_ = result.path
+        self.selection_rewards_ = result.rewards
+        return result.proba
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predict class labels after dynamic modality selection.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]

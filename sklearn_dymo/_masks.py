@@ -1,0 +1,62 @@
+"""Masks: from missing entries to observed modalities and subset keys.
+
+A modality is *observed* for a sample when every one of its columns is
+present, and *missing* otherwise. A partly missing modality keeps its
+observed values; only its NaN entries are recovered, and it becomes a
+candidate for selection like a wholly missing one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def missing_entries(X_values, indicator_of=None, X_full=None):
+    """Boolean matrix of the entries of ``X_values`` that were missing.
+
+    Parameters
+    ----------
+    X_values : ndarray of shape (n_samples, n_features)
+        The value columns.
+    indicator_of : dict, optional
+        Value-column position -> position of its indicator column in
+        ``X_full``. When given, missingness is read from the indicators
+        (the values have been recovered already).
+    X_full : ndarray, optional
+        The whole input, indicators included.
+    """
+    if not indicator_of:
+        return np.isnan(X_values)
+    missing = np.zeros(X_values.shape, dtype=bool)
+    for j, i in indicator_of.items():
+        flags = X_full[:, i]
+        if not np.all(np.isin(flags[~np.isnan(flags)], (0.0, 1.0))):
+            raise ValueError(
+                f"indicator column {i} holds values other than 0 and 1; "
+                "missingness indicators must be boolean"
+            )
+        missing[:, j] = flags == 1
+    # A value still NaN is missing whatever its indicator says.
+    return missing | np.isnan(X_values)
+
+
+def observed_modalities(missing, spec):
+    """``(n_samples, n_modalities)`` bool: modality fully present per sample."""
+    out = np.empty((missing.shape[0], spec.n_modalities), dtype=bool)
+    for m, cols in enumerate(spec.columns):
+        out[:, m] = ~missing[:, cols].any(axis=1)
+    return out
+
+
+def subset_bits(n_modalities):
+    """Powers of two that turn a boolean modality mask into an integer key."""
+    if n_modalities > 62:
+        raise ValueError("integer subset keys hold at most 62 modalities")
+    return torch.tensor([1 << m for m in range(n_modalities)], dtype=torch.long)
+
+
+def all_subsets(n_modalities):
+    """Every non-empty subset as a ``(2**M - 1, M)`` bool tensor, key order."""
+    keys = torch.arange(1, 2**n_modalities, dtype=torch.long)
+    return (keys[:, None] & subset_bits(n_modalities)[None, :]) != 0

@@ -1,0 +1,199 @@
+"""Selection statistics from the trained network (Appendix A.2, Eq. 8).
+
+After training, every training sample is passed through the network under
+each modality subset ``S`` (intersected with what the sample observed) to
+get subset-specific class prototypes ``c_{k,S}`` (Eq. S15), their average
+``c_bar_k`` (Eq. S16, used by the posterior of Eq. 5) and, per class and
+subset, the spread ``sigma_{k,S}`` of the distances to ``c_{k,S}`` that the
+intra-class similarity score (Eq. 8) needs.
+
+Exact for all ``2**M - 1`` subsets while that count is at most
+``max_subsets``. Beyond it the statistics are *bounded*: a fixed sample of
+subsets, spread over all sizes, is evaluated, and the statistics are pooled
+per subset size. A test-time subset then uses the prototypes and spread of
+its size. Training rows are capped at ``MAX_ROWS`` (class-stratified), so
+fit time and memory never grow with ``2**M`` or beyond that cap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import comb
+
+import numpy as np
+import torch
+from sklearn.utils import resample
+
+from ._distances import rowwise_distance
+from ._masks import all_subsets, subset_bits
+
+#: Rows used for the statistics (class-stratified sample above this).
+MAX_ROWS = 2000
+#: Sequences per transformer call while computing the statistics.
+CHUNK = 8192
+#: Floor of sigma, so that a class whose training latents coincide
+#: (zero spread) still gives a finite ICS.
+MIN_SIGMA = 1e-6
+
+
+@dataclass
+class SubsetStatistics:
+    """Prototypes and spreads per (subset key, class).
+
+    Attributes
+    ----------
+    n_modalities : int
+    exact : bool
+        True when every subset has its own statistics; False when they are
+        pooled per subset size.
+    prototypes : Tensor of shape (n_keys, K, D)
+        ``c_{k,S}`` (exact) or ``c_{k,|S|}`` (pooled by size).
+    sigma : Tensor of shape (n_keys, K), float64
+        Half-normal scale of the distances to ``prototypes``.
+    mean_prototypes : Tensor of shape (K, D)
+        ``c_bar_k``: prototypes averaged over the evaluated subsets.
+    subsets : Tensor of shape (n_subsets, M), bool
+        The subsets that were evaluated.
+    """
+
+    n_modalities: int
+    exact: bool
+    prototypes: torch.Tensor
+    sigma: torch.Tensor
+    mean_prototypes: torch.Tensor
+    subsets: torch.Tensor
+
+    def keys(self, masks):
+        """Row of the statistics tables for each non-empty ``(n, M)`` mask."""
+        if self.exact:
+            return (masks.long() * subset_bits(self.n_modalities).to(masks.device)).sum(-1) - 1
+        return masks.sum(-1) - 1
+
+    def to(self, device):
+        self.prototypes = self.prototypes.to(device)
+        self.sigma = self.sigma.to(device)
+        self.mean_prototypes = self.mean_prototypes.to(device)
+        self.subsets = self.subsets.to(device)
+        return self
+
+
+def _sampled_subsets(n_modalities, max_subsets, generator):
+    """Subsets spread evenly over sizes 1..M, at most ``max(M, max_subsets)``."""
+    per_size = max(1, max_subsets // n_modalities)
+    rows = []
+    for size in range(1, n_modalities + 1):
+        seen = set()
+        for _ in range(min(per_size, comb(n_modalities, size))):
+            for _try in range(20):  # a few redraws to avoid repeats
+                pick = tuple(sorted(torch.randperm(n_modalities, generator=generator)[:size].tolist()))
+                if pick not in seen:
+                    break
+            seen.add(pick)
+            mask = torch.zeros(n_modalities, dtype=torch.bool)
+            mask[list(pick)] = True
+            rows.append(mask)
+    return torch.stack(rows)
+
+
+@torch.no_grad()
+def _latents(module, x, observed, subsets, device):
+    """``z`` for every (subset, row): ``(S, n, D)`` and validity ``(S, n)``."""
+    n, s = x.shape[0], subsets.shape[0]
+    rows_per_chunk = max(1, CHUNK // s)
+    zs = []
+    for start in range(0, n, rows_per_chunk):
+        xb = x[start:start + rows_per_chunk].to(device)
+        ob = observed[start:start + rows_per_chunk].to(device)
+        masks = ob[:, None, :] & subsets.to(device)[None, :, :]
+        _, z = module.forward_subsets(xb, masks)
+        zs.append(z.transpose(0, 1).cpu())
+    valid = observed[None, :, :] & subsets[:, None, :]
+    return torch.cat(zs, dim=1), valid.any(-1)
+
+
+def _class_means(z, valid, y, n_classes):
+    """Per group and class mean of ``z`` over valid rows: sums / counts."""
+    onehot = torch.nn.functional.one_hot(y, n_classes).to(z.dtype)  # (n, K)
+    weights = valid.to(z.dtype)[:, :, None] * onehot[None]  # (G, n, K)
+    sums = torch.einsum("gnk,gnd->gkd", weights, z)
+    counts = weights.sum(1)  # (G, K)
+    return sums, counts
+
+
+def compute_subset_statistics(module, x, observed, y, n_classes, distance, *,
+                              max_subsets=127, device="cpu", random_state=0):
+    """Compute :class:`SubsetStatistics` for a trained ``module``.
+
+    Parameters
+    ----------
+    module : DyMoNetwork
+    x : Tensor (n, n_features), standardised training values
+    observed : bool Tensor (n, M)
+    y : long Tensor (n,)
+    n_classes : int
+    distance : {"cosine", "sqeuclidean"}
+    max_subsets : int
+        Exact statistics when ``2**M - 1 <= max_subsets``.
+    device : str
+    random_state : int
+        Seeds the row sample and the subset sample.
+    """
+    n_modalities = observed.shape[1]
+    if x.shape[0] > MAX_ROWS:
+        idx = resample(np.arange(x.shape[0]), replace=False, n_samples=MAX_ROWS,
+                       stratify=y.numpy(), random_state=random_state)
+        idx = torch.as_tensor(np.sort(idx))
+        x, observed, y = x[idx], observed[idx], y[idx]
+    generator = torch.Generator().manual_seed(int(random_state))
+    exact = 2**n_modalities - 1 <= max_subsets
+    subsets = all_subsets(n_modalities) if exact else _sampled_subsets(
+        n_modalities, max_subsets, generator)
+
+    was_training = module.training
+    module.eval()
+    try:
+        z, valid = _latents(module, x, observed, subsets, device)
+    finally:
+        module.train(was_training)
+
+    # c_{k,S} for every evaluated subset, and their average c_bar_k (Eq. S16).
+    sums, counts = _class_means(z, valid, y, n_classes)
+    per_subset = sums / counts.clamp(min=1)[..., None]
+    present = counts > 0
+    n_present = present.sum(0)
+    mean_prototypes = (per_subset * present[..., None]).sum(0) / n_present.clamp(min=1)[:, None]
+
+    if exact:
+        group_of = torch.arange(subsets.shape[0])
+        n_keys = subsets.shape[0]
+    else:
+        group_of = subsets.sum(-1) - 1
+        n_keys = n_modalities
+    group_sums = torch.zeros(n_keys, n_classes, z.shape[-1]).index_add_(0, group_of, sums)
+    group_counts = torch.zeros(n_keys, n_classes).index_add_(0, group_of, counts)
+    prototypes = group_sums / group_counts.clamp(min=1)[..., None]
+    # A class never seen under a key borrows the averaged prototype.
+    seen = group_counts > 0
+    prototypes = torch.where(seen[..., None], prototypes, mean_prototypes[None])
+
+    # Half-normal scale: sigma^2 = E[d^2] of distances to the own prototype.
+    sq = torch.zeros(n_keys, n_classes, dtype=torch.float64)
+    for s in range(subsets.shape[0]):
+        rows = valid[s]
+        if not rows.any():
+            continue
+        key = group_of[s]
+        d = rowwise_distance(z[s, rows], prototypes[key, y[rows]], distance).double()
+        sq[key].index_add_(0, y[rows], d.square())
+    group_counts = group_counts.double()
+    pooled = (sq.sum(0) / group_counts.sum(0).clamp(min=1)).sqrt()
+    sigma = torch.where(seen, (sq / group_counts.clamp(min=1)).sqrt(), pooled[None])
+    sigma = sigma.clamp(min=MIN_SIGMA)
+    return SubsetStatistics(
+        n_modalities=n_modalities,
+        exact=exact,
+        prototypes=prototypes,
+        sigma=sigma,
+        mean_prototypes=mean_prototypes,
+        subsets=subsets,
+    )

@@ -1,0 +1,245 @@
+"""Dynamic modality selection at predict time (Algorithm 1), vectorised.
+
+Every sample starts from its observed modalities; its candidates are its
+missing modalities, recovered. Each step evaluates *all* (sample,
+candidate) pairs of the batch in one transformer call (the encodings are
+computed once; a candidate only changes the mask), scores them with a
+reward rule, adds each sample's best candidate when its reward is positive
+and drops every candidate whose reward is not. The loop runs over steps (at
+most ``M``), never over samples.
+
+Strategies (the ``selection`` parameter):
+
+- ``"iterative"``: Algorithm 1.
+- ``"simultaneous"``: one round of rewards from the observed set; every
+  candidate with a positive reward is added at once.
+- ``"observed"``: no recovered modality is used.
+- ``"all"``: every recovered modality is used.
+
+A sample with **no observed modality** has no prediction to start from. For
+``"iterative"`` and ``"simultaneous"`` its starting point is the
+uninformative prediction (``log p = -log K``, ``ICS = 1``) and its first step
+accepts the best candidate even when that reward is not positive, so every
+prediction rests on data. For ``"observed"`` it falls back to all recovered
+modalities.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ._calibration import log_ics
+from ._distances import prototype_log_posterior
+from ._rewards import LatentScore
+
+STRATEGIES = ("iterative", "simultaneous", "observed", "all")
+#: Sequences per transformer call (bounds memory for large batches).
+CHUNK = 8192
+
+
+@dataclass
+class LatentScorer:
+    """Turns network outputs for a modality set into a :class:`LatentScore`."""
+
+    stats: object
+    distance: str
+    temperature: float
+
+    def __call__(self, logits, z, masks):
+        pred = logits.argmax(-1)
+        log_post = prototype_log_posterior(
+            z, self.stats.mean_prototypes, self.distance, self.temperature
+        )
+        log_p = log_post.gather(1, pred[:, None])[:, 0].double()
+        return LatentScore(log_p, log_ics(z, pred, masks, self.stats, self.distance))
+
+
+@dataclass
+class SelectionOutcome:
+    """Result of selection on one batch of rows.
+
+    Attributes
+    ----------
+    logits : Tensor (n, K)
+        Classifier logits of each sample's final modality set.
+    final_mask : bool Tensor (n, M)
+    records : dict of ndarray
+        One entry per evaluated (sample, step, candidate): ``sample``,
+        ``step``, ``modality`` (index), ``reward`` and ``accepted``.
+    """
+
+    logits: torch.Tensor
+    final_mask: torch.Tensor
+    records: dict
+
+
+def _forward(network, tokens, rows, masks):
+    """Logits and latents of ``tokens[rows]`` under ``masks``, chunked."""
+    logits, zs = [], []
+    for start in range(0, rows.shape[0], CHUNK):
+        r = rows[start:start + CHUNK]
+        l, z = network.heads(network.fuse(tokens[r], masks[start:start + CHUNK]))
+        logits.append(l)
+        zs.append(z)
+    if not logits:
+        n_classes = network.classifier.out_features
+        latent = network.projection[-1].out_features
+        return tokens.new_zeros(0, n_classes), tokens.new_zeros(0, latent)
+    return torch.cat(logits), torch.cat(zs)
+
+
+def _empty_records():
+    return {
+        "sample": np.zeros(0, dtype=np.int64),
+        "step": np.zeros(0, dtype=np.int64),
+        "modality": np.zeros(0, dtype=np.int64),
+        "reward": np.zeros(0, dtype=np.float64),
+        "accepted": np.zeros(0, dtype=bool),
+    }
+
+
+def _concat_records(parts):
+    if not parts:
+        return _empty_records()
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _first_best(sample, reward, n):
+    """Index of each sample's highest-reward pair (lowest index on ties).
+
+    Returns the pair indices of the samples that have at least one pair.
+    """
+    n_pairs = reward.shape[0]
+    best = torch.full((n,), -math.inf, dtype=reward.dtype, device=reward.device)
+    best = best.scatter_reduce(0, sample, reward, "amax")
+    is_best = reward == best[sample]
+    pair = torch.arange(n_pairs, device=reward.device)
+    first = torch.full((n,), n_pairs, dtype=torch.long, device=reward.device)
+    first = first.scatter_reduce(0, sample[is_best], pair[is_best], "amin")
+    return first[first < n_pairs]
+
+
+def select(network, tokens, observed, scorer, reward_rule, strategy="iterative"):
+    """Run selection for one batch of encoded rows.
+
+    Parameters
+    ----------
+    network : DyMoNetwork
+    tokens : Tensor (n, M, L, d_model)
+        ``network.encode`` of the recovered rows.
+    observed : bool Tensor (n, M)
+        Fully observed modalities; every other modality is a candidate.
+    scorer : LatentScorer
+    reward_rule : callable ``(current, candidate) -> rewards``
+    strategy : {"iterative", "simultaneous", "observed", "all"}
+
+    Returns
+    -------
+    SelectionOutcome
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"selection must be one of {STRATEGIES}, got {strategy!r}")
+    n, _ = observed.shape
+    device = tokens.device
+    has_observed = observed.any(1)
+    if strategy in ("observed", "all"):
+        final = observed.clone()
+        if strategy == "all":
+            final[:] = True
+        else:
+            final[~has_observed] = True  # nothing observed: use everything recovered
+        rows = torch.arange(n, device=device)
+        logits, _ = _forward(network, tokens, rows, final)
+        return SelectionOutcome(logits, final, _empty_records())
+
+    n_classes = network.classifier.out_features
+    current = observed.clone()
+    logits = tokens.new_zeros(n, n_classes)
+    cur_log_p = torch.full((n,), -math.log(n_classes), dtype=torch.float64, device=device)
+    cur_log_ics = torch.zeros(n, dtype=torch.float64, device=device)
+    base_rows = has_observed.nonzero()[:, 0]
+    if base_rows.numel():
+        base_logits, base_z = _forward(network, tokens, base_rows, current[base_rows])
+        score = scorer(base_logits, base_z, current[base_rows])
+        logits[base_rows] = base_logits
+        cur_log_p[base_rows] = score.log_p
+        cur_log_ics[base_rows] = score.log_ics
+
+    candidates = ~observed
+    forced = ~has_observed  # must take one candidate on its first step
+    parts = []
+    step = 0
+    while candidates.any():
+        sample, modality = candidates.nonzero(as_tuple=True)
+        masks = current[sample]
+        masks[torch.arange(sample.shape[0], device=device), modality] = True
+        pair_logits, pair_z = _forward(network, tokens, sample, masks)
+        score = scorer(pair_logits, pair_z, masks)
+        reward = reward_rule(LatentScore(cur_log_p[sample], cur_log_ics[sample]), score)
+        # A rule must never let NaN decide: treat it as "reject".
+        reward = torch.nan_to_num(reward.double(), nan=-math.inf)
+
+        if strategy == "iterative":
+            best = _first_best(sample, reward, n)
+            take = best[(reward[best] > 0) | forced[sample[best]]]
+        else:  # simultaneous: every positive candidate, else the forced best
+            take = (reward > 0).nonzero()[:, 0]
+            need = forced.clone()
+            need[sample[take]] = False
+            if need.any():
+                best = _first_best(sample, reward, n)
+                take = torch.cat([take, best[need[sample[best]]]])
+        accepted = torch.zeros_like(reward, dtype=torch.bool)
+        accepted[take] = True
+        parts.append({
+            "sample": sample.cpu().numpy(),
+            "step": np.full(sample.shape[0], step, dtype=np.int64),
+            "modality": modality.cpu().numpy(),
+            "reward": reward.cpu().numpy(),
+            "accepted": accepted.cpu().numpy(),
+        })
+        if strategy == "simultaneous":
+            current[sample[take], modality[take]] = True
+            break
+        s, m = sample[take], modality[take]
+        current[s, m] = True
+        logits[s] = pair_logits[take]
+        cur_log_p[s] = score.log_p[take]
+        cur_log_ics[s] = score.log_ics[take]
+        forced[s] = False
+        rejected = reward <= 0
+        candidates[sample[rejected], modality[rejected]] = False
+        candidates[s, m] = False
+        step += 1
+
+    if strategy == "simultaneous":
+        changed = (current != observed).any(1)
+        rows = changed.nonzero()[:, 0]
+        if rows.numel():
+            logits[rows], _ = _forward(network, tokens, rows, current[rows])
+    records = _concat_records(parts)
+    return SelectionOutcome(logits, current, records)
+
+
+def paths_from_records(records, n_samples, names):
+    """Per sample, the tuple of modality names added, in order.
+
+    For iterative selection the order is the step; for simultaneous
+    selection (one step) it is decreasing reward.
+    """
+    acc = records["accepted"]
+    sample = records["sample"][acc]
+    modality = records["modality"][acc]
+    order = np.lexsort((-records["reward"][acc], records["step"][acc], sample))
+    sample, modality = sample[order], modality[order]
+    paths = [()] * n_samples
+    if sample.size:
+        names = np.asarray(names, dtype=object)
+        cuts = np.flatnonzero(np.diff(sample)) + 1
+        for s, mods in zip(sample[np.r_[0, cuts]], np.split(modality, cuts)):
+            paths[s] = tuple(names[mods])
+    return paths
