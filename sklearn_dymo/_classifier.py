@@ -108,8 +108,9 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
         Fills missing entries at predict time (``IterativeImputer``,
         ``KNNImputer``, your own). Cloned into ``recoverer_`` and fitted on
         the training ``X``. ``None`` uses ``IterativeImputer`` with a Ridge
-        estimator and 20 nearest features. Ignored when ``X`` carries
-        indicator columns (the values are recovered already).
+        estimator and 20 nearest features. It sees a float64 array of the
+        value columns (a copy), in fit and predict alike. Ignored when ``X``
+        carries indicator columns (the values are recovered already).
     selection : {"iterative", "simultaneous", "observed", "all"}, default="iterative"
         ``"iterative"`` is the paper's Algorithm 1; ``"simultaneous"`` adds
         every candidate with a positive reward at once; ``"observed"`` uses
@@ -350,12 +351,6 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
             return values, missing_entries(values, self._indicator_of, X)
         return X, np.isnan(X)
 
-    def _value_frame(self, values):
-        """What the recoverer sees: a DataFrame when ``X`` had column names."""
-        if self._value_names is not None:
-            return pd.DataFrame(values, columns=self._value_names)
-        return values
-
     def fit(self, X, y):
         """Train the network on ``X`` (NaN marks missing entries) and ``y``.
 
@@ -405,7 +400,7 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
                 "no training row has a fully observed modality; DyMoClassifier "
                 "learns only from observed modalities"
             )
-        for name in np.asarray(spec.names)[~observed.any(axis=0)]:
+        for name in [n for n, seen in zip(spec.names, observed.any(axis=0)) if not seen]:
             warnings.warn(
                 f"modality {name!r} is never fully observed in the training data; "
                 "the network cannot learn from it, and at predict time it is only "
@@ -426,7 +421,7 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
             self.recoverer_ = None
         else:
             self.recoverer_ = fit_recoverer(
-                self.recoverer, self._value_frame(values), default_seed=seed
+                self.recoverer, values.copy(), default_seed=seed
             )
 
         self.scaler_ = ColumnScaler.fit(values, missing)
@@ -504,7 +499,7 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
                 )
             recovered = values
         else:
-            recovered = recover(self.recoverer_, self._value_frame(values), missing)
+            recovered = recover(self.recoverer_, values.copy(), missing)
         observed = observed_modalities(missing, self._modality_spec)
         x = to_network_input(self.scaler_.transform(recovered))
         return x, torch.as_tensor(observed)
@@ -533,7 +528,13 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
             "sample": np.zeros(0, np.int64), "step": np.zeros(0, np.int64),
             "modality": np.zeros(0, np.int64), "reward": np.zeros(0),
             "accepted": np.zeros(0, bool)}
-        path = paths_from_records(records, n, self.modality_names_)
+        if strategy in ("observed", "all"):
+            # No rewards: the path is every recovered modality used, in order.
+            names = np.asarray(self.modality_names_, dtype=object)
+            added = used & ~observed.numpy()
+            path = [tuple(names[row]) for row in added]
+        else:
+            path = paths_from_records(records, n, self.modality_names_)
         rewards = pd.DataFrame({
             "sample": records["sample"],
             "step": records["step"],

@@ -169,8 +169,9 @@ def compute_subset_statistics(module, x, observed, y, n_classes, distance, *,
     else:
         group_of = subsets.sum(-1) - 1
         n_keys = n_modalities
-    group_sums = torch.zeros(n_keys, n_classes, z.shape[-1]).index_add_(0, group_of, sums)
-    group_counts = torch.zeros(n_keys, n_classes).index_add_(0, group_of, counts)
+    group_sums = torch.zeros(n_keys, n_classes, z.shape[-1], dtype=z.dtype).index_add_(
+        0, group_of, sums)
+    group_counts = torch.zeros(n_keys, n_classes, dtype=z.dtype).index_add_(0, group_of, counts)
     prototypes = group_sums / group_counts.clamp(min=1)[..., None]
     # A class never seen under a key borrows the averaged prototype.
     seen = group_counts > 0

@@ -104,9 +104,8 @@ def recover(recoverer, X, missing):
     Parameters
     ----------
     recoverer : fitted object with ``transform``
-    X : ndarray or DataFrame of shape (n_samples, n_features)
-        Values with NaN where missing (a DataFrame is passed through so that
-        column-aware recoverers see the names).
+    X : ndarray of shape (n_samples, n_features)
+        Values with NaN where missing.
     missing : ndarray of bool, same shape
 
     Returns
@@ -163,7 +162,8 @@ class ModalityRecoverer(TransformerMixin, BaseEstimator):
     ----------
     recoverer : object with ``fit`` and ``transform``, default=None
         Cloned and fitted on the training data. ``None`` uses a light
-        ``IterativeImputer`` (Ridge estimator, 20 nearest features).
+        ``IterativeImputer`` (Ridge estimator, 20 nearest features). It sees
+        a float64 array (a copy of the input), in fit and transform alike.
 
     Attributes
     ----------
@@ -202,11 +202,6 @@ class ModalityRecoverer(TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = []
         return tags
 
-    def _frame_for_recoverer(self, X):
-        if hasattr(self, "feature_names_in_"):
-            return pd.DataFrame(X, columns=self.feature_names_in_)
-        return X
-
     def fit(self, X, y=None):
         """Fit the wrapped recoverer on ``X`` (NaN marks missing entries).
 
@@ -222,7 +217,7 @@ class ModalityRecoverer(TransformerMixin, BaseEstimator):
         if self.recoverer is not None:
             check_recoverer(self.recoverer)
         X = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64)
-        self.recoverer_ = fit_recoverer(self.recoverer, self._frame_for_recoverer(X))
+        self.recoverer_ = fit_recoverer(self.recoverer, X.copy())
         return self
 
     def transform(self, X):
@@ -243,7 +238,7 @@ class ModalityRecoverer(TransformerMixin, BaseEstimator):
             self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64
         )
         missing = np.isnan(X)
-        values = recover(self.recoverer_, self._frame_for_recoverer(X), missing)
+        values = recover(self.recoverer_, X.copy(), missing)
         data = np.hstack([values, missing.astype(np.float64)])
         return pd.DataFrame(data, columns=self.get_feature_names_out(), index=index)
 

@@ -7,7 +7,7 @@ torch.set_num_threads(1)
 
 #: Small, fast settings for tests; behaviour, not accuracy, is under test.
 FAST = dict(d_model=16, n_heads=2, encoder_hidden=16, latent_dim=8,
-            tokens_per_modality=1, max_epochs=5, batch_size=64)
+            tokens_per_modality=1, max_epochs=8, batch_size=64, lr=5e-3)
 
 
 @pytest.fixture

@@ -1,0 +1,115 @@
+"""Network, subset samplers, loss and prototype statistics."""
+
+import math
+
+import pytest
+import torch
+
+from sklearn_dymo._losses import DyMoLoss
+from sklearn_dymo._masks import subset_bits
+from sklearn_dymo._network import DyMoNetwork
+from sklearn_dymo._prototypes import compute_subset_statistics
+from sklearn_dymo._subsets import ModDropSampler, UniformSubsetSampler, make_subset_sampler
+
+
+def _net(m=3, cosine=True):
+    torch.manual_seed(0)
+    return DyMoNetwork([[2 * i, 2 * i + 1] for i in range(m)], n_classes=2, d_model=8,
+                       n_heads=2, encoder_hidden=8, latent_dim=4, dropout=0.0,
+                       normalize_latent=cosine).eval()
+
+
+def test_masked_modalities_are_ignored():
+    net = _net()
+    x = torch.randn(5, 6)
+    mask = torch.tensor([[True, False, True]] * 5)
+    changed = x.clone()
+    changed[:, 2:4] = 1e3  # values of the masked modality
+    a = net(x, mask)
+    b = net(changed, mask)
+    torch.testing.assert_close(a[0], b[0])
+    assert not torch.allclose(net(x, torch.ones(5, 3, dtype=torch.bool))[0], a[0])
+
+
+def test_forward_subsets_equals_separate_calls_and_latent_is_normalised():
+    net = _net()
+    x = torch.randn(4, 6)
+    masks = torch.tensor([[True, False, False], [True, True, True]])[None].expand(4, 2, 3)
+    logits, z = net.forward_subsets(x, masks)
+    for a in range(2):
+        la, za = net(x, masks[:, a])
+        torch.testing.assert_close(logits[:, a], la, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(za, z[:, a], rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(z.norm(dim=-1), torch.ones(4, 2))
+
+
+def test_uniform_sampler_draws_distinct_nonempty_subsets_within_observed():
+    sampler = UniformSubsetSampler(n_subsets=5)
+    subsets = sampler.draw(3, torch.Generator().manual_seed(0))
+    assert subsets.shape == (5, 3) and subsets.any(1).all()
+    keys = (subsets.long() * subset_bits(3)).sum(1)
+    assert len(set(keys.tolist())) == 5
+    assert UniformSubsetSampler(100).draw(2).shape == (3, 2)  # capped at 2**M - 1
+    big = UniformSubsetSampler(4).draw(40, torch.Generator().manual_seed(0))
+    assert big.shape == (4, 40) and big.any(1).all()
+    observed = torch.tensor([[True, False, True], [False, True, False]])
+    masks = sampler(observed, torch.Generator().manual_seed(1))
+    assert masks.shape == (2, 5, 3)
+    assert not (masks & ~observed[:, None, :]).any()
+
+
+def test_moddrop_sampler_and_resolution():
+    observed = torch.ones(200, 4, dtype=torch.bool)
+    masks = ModDropSampler(n_subsets=2, p=0.5)(observed, torch.Generator().manual_seed(0))
+    assert masks.shape == (200, 2, 4)
+    assert 0.4 < masks.float().mean() < 0.6
+    assert isinstance(make_subset_sampler("uniform", 3), UniformSubsetSampler)
+    with pytest.raises(ValueError, match="subset_sampler"):
+        make_subset_sampler("bogus", 3)
+
+
+def test_loss_prototypes_follow_previous_epoch():
+    loss = DyMoLoss(n_classes=2, latent_dim=2, distance="sqeuclidean", temperature=0.1)
+    logits = torch.zeros(2, 1, 2)
+    z = torch.tensor([[[1.0, 0.0]], [[0.0, 1.0]]])
+    masks = torch.ones(2, 1, 3, dtype=torch.bool)
+    y = torch.tensor([0, 1])
+    ce_only = loss(logits, z, masks, y, accumulate=True)
+    assert ce_only.item() == pytest.approx(math.log(2))
+    loss.end_epoch()
+    torch.testing.assert_close(loss.prototypes, torch.eye(2))
+    loss.contrastive_active = True
+    # z sits on its own prototype: the contrastive term is tiny.
+    assert loss(logits, z, masks, y).item() == pytest.approx(math.log(2), abs=1e-6)
+    # Swapped labels: far from their prototypes, a large contrastive term.
+    assert loss(logits, z, masks, 1 - y).item() > math.log(2) + 10
+    # Empty masks carry no loss.
+    empty = torch.zeros_like(masks)
+    assert loss(logits, z, empty, y).item() == 0.0
+
+
+def test_subset_statistics_exact_and_bounded():
+    net = _net(m=3, cosine=False)
+    x = torch.randn(30, 6)
+    observed = torch.ones(30, 3, dtype=torch.bool)
+    y = torch.arange(30) % 2
+    stats = compute_subset_statistics(net, x, observed, y, 2, "sqeuclidean")
+    assert stats.exact and stats.prototypes.shape[:2] == (7, 2)
+    # c_{k,S} for S = {0} (key 0) is the class mean of z under that mask.
+    with torch.no_grad():
+        _, z = net(x, torch.tensor([[True, False, False]]).expand(30, 3))
+    torch.testing.assert_close(stats.prototypes[0, 0], z[y == 0].mean(0), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(stats.mean_prototypes, stats.prototypes.mean(0))
+    assert (stats.sigma > 0).all()
+
+    wide = _net(m=12, cosine=True)
+    xw = torch.randn(30, 24)
+    ow = torch.rand(30, 12) < 0.7
+    ow[:, 0] = True
+    bounded = compute_subset_statistics(wide, xw, ow, y, 2, "cosine", max_subsets=24)
+    assert not bounded.exact
+    assert bounded.prototypes.shape[0] == 12  # pooled per subset size, not 2**12
+    assert bounded.subsets.shape[0] <= 24
+    keys = bounded.keys(torch.tensor([[True] * 12, [True] + [False] * 11]))
+    assert keys.tolist() == [11, 0]
+    assert torch.isfinite(bounded.sigma).all()
