@@ -73,7 +73,8 @@ class DyMoLoss(nn.Module):
         if accumulate:
             with torch.no_grad():
                 self._sum.index_add_(0, y_pairs, z.detach().to(self._sum.dtype))
-                self._count.index_add_(0, y_pairs, torch.ones_like(y_pairs, dtype=self._count.dtype))
+                ones = torch.ones_like(y_pairs, dtype=self._count.dtype)
+                self._count.index_add_(0, y_pairs, ones)
         return loss
 
     def end_epoch(self):

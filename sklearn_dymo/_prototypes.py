@@ -85,7 +85,8 @@ def _sampled_subsets(n_modalities, max_subsets, generator):
         seen = set()
         for _ in range(min(per_size, comb(n_modalities, size))):
             for _try in range(20):  # a few redraws to avoid repeats
-                pick = tuple(sorted(torch.randperm(n_modalities, generator=generator)[:size].tolist()))
+                order = torch.randperm(n_modalities, generator=generator)
+                pick = tuple(sorted(order[:size].tolist()))
                 if pick not in seen:
                     break
             seen.add(pick)

@@ -82,8 +82,8 @@ def _forward(network, tokens, rows, masks):
     logits, zs = [], []
     for start in range(0, rows.shape[0], CHUNK):
         r = rows[start:start + CHUNK]
-        l, z = network.heads(network.fuse(tokens[r], masks[start:start + CHUNK]))
-        logits.append(l)
+        chunk_logits, z = network.heads(network.fuse(tokens[r], masks[start:start + CHUNK]))
+        logits.append(chunk_logits)
         zs.append(z)
     if not logits:
         n_classes = network.classifier.out_features

@@ -35,7 +35,7 @@ def drop_modalities(X, modalities, rate, random_state=None):
     >>> from sklearn_dymo.datasets import drop_modalities
     >>> X = np.ones((2, 4))
     >>> drop_modalities(X, [[0, 1], [2, 3]], rate=0.5, random_state=0).tolist()
-    [[1.0, 1.0, nan, nan], [nan, nan, 1.0, 1.0]]
+    [[nan, nan, 1.0, 1.0], [1.0, 1.0, nan, nan]]
     """
     if not 0.0 <= rate <= 1.0:
         raise ValueError(f"rate must be in [0, 1], got {rate!r}")
