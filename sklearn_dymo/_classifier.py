@@ -107,8 +107,9 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
     recoverer : object with ``fit`` and ``transform``, default=None
         Fills missing entries at predict time (``IterativeImputer``,
         ``KNNImputer``, your own). Cloned into ``recoverer_`` and fitted on
-        the training ``X``. ``None`` uses ``IterativeImputer`` with a Ridge
-        estimator and 20 nearest features. It sees a float64 array of the
+        the training ``X``. ``None`` uses ``KNNImputer(keep_empty_features=True)``,
+        which recovers a missing modality from the rows nearest on the
+        observed ones. It sees a float64 array of the
         value columns (a copy), in fit and predict alike. Ignored when ``X``
         carries indicator columns (the values are recovered already).
     selection : {"iterative", "simultaneous", "observed", "all"}, default="iterative"
@@ -124,7 +125,7 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
         Latent distance for prototypes and rewards.
     d_model : int, default=64
         Token width of the transformer.
-    tokens_per_modality : int, default=2
+    tokens_per_modality : int, default=1
         Tokens each modality encoder emits.
     n_layers : int, default=2
         Transformer layers.
@@ -237,7 +238,7 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
         calibrate=True,
         distance="cosine",
         d_model=64,
-        tokens_per_modality=2,
+        tokens_per_modality=1,
         n_layers=2,
         n_heads=4,
         encoder_hidden=128,

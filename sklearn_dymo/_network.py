@@ -29,7 +29,7 @@ class DyMoNetwork(nn.Module):
     n_classes : int
     d_model : int, default=64
         Token width.
-    tokens_per_modality : int, default=2
+    tokens_per_modality : int, default=1
         Tokens produced by each modality encoder.
     n_layers : int, default=2
         Transformer layers.
@@ -49,7 +49,7 @@ class DyMoNetwork(nn.Module):
         modality_columns,
         n_classes,
         d_model=64,
-        tokens_per_modality=2,
+        tokens_per_modality=1,
         n_layers=2,
         n_heads=4,
         encoder_hidden=128,

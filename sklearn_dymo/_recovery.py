@@ -11,38 +11,32 @@ Pipeline step that hands recovered values *and* their missingness to
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, clone
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.experimental import enable_iterative_imputer  # noqa: F401
-from sklearn.impute import IterativeImputer
-from sklearn.linear_model import Ridge
+from sklearn.impute import KNNImputer
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._modalities import MISSING_PREFIX
 
 
-def default_recoverer(random_state=None):
-    """The recoverer used when ``recoverer=None``.
+def default_recoverer():
+    """The recoverer used when ``recoverer=None``: ``KNNImputer``.
 
-    ``IterativeImputer`` with a ``Ridge`` estimator restricted to the 20
-    most correlated features and 5 rounds. Unlike the ``BayesianRidge``
-    default (which stores a covariance per feature and takes minutes on
-    wide data), it fits and transforms a 2,000 x 650 matrix in seconds and
-    pickles to about a megabyte. Empty training columns are kept (filled
-    with 0) so the width never changes.
+    It fills a missing entry from the 5 training rows nearest on the
+    entries that *are* present, so a wholly missing modality is recovered
+    from samples that look alike on the observed modalities: exactly the
+    situation DyMo is built for. (A light ``IterativeImputer`` with a Ridge
+    estimator and ``n_nearest_features`` is faster, but its nearest
+    features lie in the same, equally missing, modality, so it falls back
+    to column means.) It fits and transforms a 2,000 x 650 matrix in under
+    10 s on 2 cores and pickles to about 12 MB; it stores the training rows,
+    so on very large training sets pass a parametric recoverer instead.
+    Empty training columns are kept (filled with 0) so the width never
+    changes.
     """
-    return IterativeImputer(
-        estimator=Ridge(alpha=1.0),
-        n_nearest_features=20,
-        max_iter=5,
-        keep_empty_features=True,
-        random_state=random_state,
-    )
+    return KNNImputer(n_neighbors=5, keep_empty_features=True)
 
 
 def _describe(recoverer):
@@ -59,15 +53,7 @@ def check_recoverer(recoverer):
             )
 
 
-def _quiet_fit(recoverer, X):
-    with warnings.catch_warnings():
-        # A few rounds of IterativeImputer rarely meet its tolerance; the
-        # warning says nothing a DyMo user can act on.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return recoverer.fit(X)
-
-
-def fit_recoverer(recoverer, X, *, default_seed=None, quiet=False):
+def fit_recoverer(recoverer, X, *, default_seed=None):
     """Clone and fit ``recoverer`` (or the default) on ``X`` with NaN.
 
     A ``random_state`` left at ``None`` on the clone is set from
@@ -75,8 +61,7 @@ def fit_recoverer(recoverer, X, *, default_seed=None, quiet=False):
     whole fit reproducible.
     """
     if recoverer is None:
-        fitted = default_recoverer(default_seed)
-        quiet = True
+        fitted = default_recoverer()
     else:
         check_recoverer(recoverer)
         fitted = clone(recoverer)
@@ -84,10 +69,7 @@ def fit_recoverer(recoverer, X, *, default_seed=None, quiet=False):
         if "random_state" in params and params["random_state"] is None:
             fitted.set_params(random_state=default_seed)
     try:
-        if quiet:
-            _quiet_fit(fitted, X)
-        else:
-            fitted.fit(X)
+        fitted.fit(X)
     except Exception as exc:
         raise RuntimeError(
             f"recoverer {_describe(fitted)} failed in fit: {type(exc).__name__}: {exc}"
@@ -161,8 +143,8 @@ class ModalityRecoverer(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     recoverer : object with ``fit`` and ``transform``, default=None
-        Cloned and fitted on the training data. ``None`` uses a light
-        ``IterativeImputer`` (Ridge estimator, 20 nearest features). It sees
+        Cloned and fitted on the training data. ``None`` uses
+        ``KNNImputer(keep_empty_features=True)``. It sees
         a float64 array (a copy of the input), in fit and transform alike.
 
     Attributes

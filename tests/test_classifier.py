@@ -254,3 +254,32 @@ def test_inputs_are_not_mutated(toy_data, fast_params):
     np.testing.assert_array_equal(X_missing, X_copy)
     np.testing.assert_array_equal(y, y_copy)
     assert not hasattr(imputer, "n_features_in_")  # the user's object stays unfitted
+
+
+def test_one_modality_per_column_stays_bounded(fast_params):
+    """M = 30 single-column modalities: statistics pooled per subset size."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 30))
+    y = (X[:, :5].sum(1) > 0).astype(int)
+    fast_params["max_epochs"] = 2
+    clf = DyMoClassifier(random_state=0, **fast_params).fit(X, y)
+    assert len(clf.modality_names_) == 30
+    stats = clf.subset_statistics_
+    assert not stats.exact and stats.prototypes.shape[0] == 30
+    assert stats.subsets.shape[0] <= clf.max_stat_subsets
+    X_missing = drop_modalities(X, None, rate=0.5, random_state=0)
+    proba = clf.predict_proba(X_missing)
+    assert np.isfinite(proba).all()
+    assert max(len(p) for p in clf.selection_path_) <= 15
+
+
+def test_rows_with_nothing_observed_still_get_predictions(fitted):
+    clf, X, y, modalities = fitted
+    X_empty = X[:10].copy()
+    X_empty[:, [0, 2, 4]] = np.nan  # one entry of each modality missing
+    for strategy in ("iterative", "simultaneous", "observed", "all"):
+        result = clf.select_modalities(X_empty, selection=strategy)
+        assert np.isfinite(result.proba).all()
+        np.testing.assert_allclose(result.proba.sum(1), 1.0)
+        assert all(len(p) >= 1 for p in result.path)  # something was used
+        assert result.used.any(axis=1).all()
