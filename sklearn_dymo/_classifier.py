@@ -32,7 +32,9 @@ from ._network import DyMoNetwork
 from ._prototypes import compute_subset_statistics
 from ._recovery import check_recoverer, fit_recoverer, recover
 from ._rewards import get_reward_rule
-from ._selection import STRATEGIES, LatentScorer, paths_from_records, select
+from ._selection import (
+    STRATEGIES, LatentScorer, concat_records, paths_from_records, select,
+)
 from ._subsets import make_subset_sampler
 from ._tensors import ColumnScaler, to_network_input
 from ._training import SubsetTrainingNet
@@ -505,9 +507,13 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
         x = to_network_input(self.scaler_.transform(recovered))
         return x, torch.as_tensor(observed)
 
-    @torch.no_grad()
     def _run_selection(self, X, strategy):
         x, observed = self._prepare(X)
+        return self._select_prepared(x, observed, strategy)
+
+    @torch.no_grad()
+    def _select_prepared(self, x, observed, strategy):
+        """Selection on recovered, standardised rows (no recovery cost)."""
         module = self.net_.module_
         module.eval()
         scorer = LatentScorer(self.subset_statistics_, self.distance, self.temperature)
@@ -525,10 +531,7 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
             used[start:stop] = out.final_mask.cpu().numpy()
             out.records["sample"] = out.records["sample"] + start
             parts.append(out.records)
-        records = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {
-            "sample": np.zeros(0, np.int64), "step": np.zeros(0, np.int64),
-            "modality": np.zeros(0, np.int64), "reward": np.zeros(0),
-            "accepted": np.zeros(0, bool)}
+        records = concat_records(parts)
         if strategy in ("observed", "all"):
             # No rewards: the path is every recovered modality used, in order.
             names = np.asarray(self.modality_names_, dtype=object)

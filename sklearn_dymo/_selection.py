@@ -102,7 +102,8 @@ def _empty_records():
     }
 
 
-def _concat_records(parts):
+def concat_records(parts):
+    """Concatenate per-step (or per-chunk) record dicts."""
     if not parts:
         return _empty_records()
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -221,7 +222,7 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative")
         rows = changed.nonzero()[:, 0]
         if rows.numel():
             logits[rows], _ = _forward(network, tokens, rows, current[rows])
-    records = _concat_records(parts)
+    records = concat_records(parts)
     return SelectionOutcome(logits, current, records)
 
 
