@@ -33,7 +33,7 @@ from ._prototypes import compute_subset_statistics
 from ._recovery import check_recoverer, fit_recoverer, recover
 from ._rewards import get_reward_rule
 from ._selection import (
-    STRATEGIES, LatentScorer, concat_records, paths_from_records, select,
+    STRATEGIES, LatentScorer, concat_records, paths_from_masks, paths_from_records, select,
 )
 from ._subsets import make_subset_sampler
 from ._tensors import ColumnScaler, to_network_input
@@ -534,9 +534,7 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
         records = concat_records(parts)
         if strategy in ("observed", "all"):
             # No rewards: the path is every recovered modality used, in order.
-            names = np.asarray(self.modality_names_, dtype=object)
-            added = used & ~observed.numpy()
-            path = [tuple(names[row]) for row in added]
+            path = paths_from_masks(used & ~observed.numpy(), self.modality_names_)
         else:
             path = paths_from_records(records, n, self.modality_names_)
         rewards = pd.DataFrame({

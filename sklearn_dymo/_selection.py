@@ -226,6 +226,17 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative")
     return SelectionOutcome(logits, current, records)
 
 
+def _group_paths(sample, modality, n_samples, names):
+    """Tuples of names per sample from (sample, modality) pairs in path order."""
+    paths = [()] * n_samples
+    if sample.size:
+        names = np.asarray(names, dtype=object)
+        cuts = np.flatnonzero(np.diff(sample)) + 1
+        for s, mods in zip(sample[np.r_[0, cuts]], np.split(modality, cuts)):
+            paths[s] = tuple(names[mods])
+    return paths
+
+
 def paths_from_records(records, n_samples, names):
     """Per sample, the tuple of modality names added, in order.
 
@@ -236,11 +247,10 @@ def paths_from_records(records, n_samples, names):
     sample = records["sample"][acc]
     modality = records["modality"][acc]
     order = np.lexsort((-records["reward"][acc], records["step"][acc], sample))
-    sample, modality = sample[order], modality[order]
-    paths = [()] * n_samples
-    if sample.size:
-        names = np.asarray(names, dtype=object)
-        cuts = np.flatnonzero(np.diff(sample)) + 1
-        for s, mods in zip(sample[np.r_[0, cuts]], np.split(modality, cuts)):
-            paths[s] = tuple(names[mods])
-    return paths
+    return _group_paths(sample[order], modality[order], n_samples, names)
+
+
+def paths_from_masks(added, names):
+    """Per sample, the modalities set in ``added`` (bool ``(n, M)``), in order."""
+    sample, modality = np.nonzero(added)
+    return _group_paths(sample, modality, added.shape[0], names)
