@@ -349,10 +349,8 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------- data path
     def _split_values(self, X):
         """Value columns and entry missingness of validated ``X``."""
-        if self._indicator_of:
-            values = X[:, self._value_index]
-            return values, missing_entries(values, self._indicator_of, X)
-        return X, np.isnan(X)
+        values = X[:, self._value_index] if self._indicator_of else X
+        return values, missing_entries(values, self._indicator_of, X)
 
     def fit(self, X, y):
         """Train the network on ``X`` (NaN marks missing entries) and ``y``.
