@@ -113,11 +113,18 @@ def _latents(module, x, observed, subsets, device):
 
 
 def _class_means(z, valid, y, n_classes):
-    """Per group and class mean of ``z`` over valid rows: sums / counts."""
-    onehot = torch.nn.functional.one_hot(y, n_classes).to(z.dtype)  # (n, K)
-    weights = valid.to(z.dtype)[:, :, None] * onehot[None]  # (G, n, K)
-    sums = torch.einsum("gnk,gnd->gkd", weights, z)
-    counts = weights.sum(1)  # (G, K)
+    """Per subset and class: sum of ``z`` over valid rows, and the count.
+
+    A loop over subsets with ``index_add_`` keeps memory at ``O(S K D)``; a
+    one-hot product would need ``O(S n K)``, too much with many classes.
+    """
+    n_subsets, _, dim = z.shape
+    sums = torch.zeros(n_subsets, n_classes, dim, dtype=z.dtype)
+    counts = torch.zeros(n_subsets, n_classes, dtype=z.dtype)
+    for s in range(n_subsets):
+        rows = valid[s]
+        sums[s].index_add_(0, y[rows], z[s, rows])
+        counts[s].index_add_(0, y[rows], torch.ones(int(rows.sum()), dtype=z.dtype))
     return sums, counts
 
 
