@@ -17,6 +17,8 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import train_test_split
 
+from _timing import median_time
+
 from sklearn_dymo import DyMoClassifier
 from sklearn_dymo.datasets import drop_modalities, make_poly_digits
 
@@ -39,15 +41,6 @@ def _recoverer(name, seed):
 
     return IterativeImputer(estimator=Ridge(), n_nearest_features=20, max_iter=5,
                             keep_empty_features=True, random_state=seed)
-
-
-def _median_time(fn, repeats=5):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times))
 
 
 def main():
@@ -83,8 +76,8 @@ def main():
                                  mean_path=np.mean([len(p) for p in result.path])))
             clf.set_params(calibrate=True)
             clf.select_modalities(X_te, selection="iterative")  # warm-up
-            t_obs = _median_time(lambda: clf.select_modalities(X_te, selection="observed"))
-            t_it = _median_time(lambda: clf.select_modalities(X_te, selection="iterative"))
+            t_obs = median_time(lambda: clf.select_modalities(X_te, selection="observed"))
+            t_it = median_time(lambda: clf.select_modalities(X_te, selection="iterative"))
             ratios.append(dict(seed=seed, distance=distance, fit_s=fit_s,
                                observed_s=t_obs, iterative_s=t_it, ratio=t_it / t_obs))
             print(f"seed {seed} {distance}: fit {fit_s:.1f}s, predict ratio {t_it / t_obs:.2f}",

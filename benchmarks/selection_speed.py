@@ -13,22 +13,14 @@ test modalities, and times, on the same rows, median of ``--repeats``:
 """
 
 import argparse
-import time
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from _timing import median_time
+
 from sklearn_dymo import DyMoClassifier
 from sklearn_dymo.datasets import drop_modalities, make_poly_digits
-
-
-def median_time(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times))
 
 
 def main():
