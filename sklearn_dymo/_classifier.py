@@ -422,7 +422,7 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
             self.recoverer_ = None
         else:
             self.recoverer_ = fit_recoverer(
-                self.recoverer, values.copy(), default_seed=seed
+                self.recoverer, values, default_seed=seed
             )
 
         self.scaler_ = ColumnScaler.fit(values, missing)
@@ -500,7 +500,7 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
                 )
             recovered = values
         else:
-            recovered = recover(self.recoverer_, values.copy(), missing)
+            recovered = recover(self.recoverer_, values, missing)
         observed = observed_modalities(missing, self._modality_spec)
         x = to_network_input(self.scaler_.transform(recovered))
         return x, torch.as_tensor(observed)

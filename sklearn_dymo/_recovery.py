@@ -69,7 +69,8 @@ def fit_recoverer(recoverer, X, *, default_seed=None):
         if "random_state" in params and params["random_state"] is None:
             fitted.set_params(random_state=default_seed)
     try:
-        fitted.fit(X)
+        # A copy: some recoverers write into their input.
+        fitted.fit(np.array(X, dtype=np.float64, copy=True))
     except Exception as exc:
         raise RuntimeError(
             f"recoverer {_describe(fitted)} failed in fit: {type(exc).__name__}: {exc}"
@@ -98,7 +99,7 @@ def recover(recoverer, X, missing):
     if not missing.any():
         return values
     try:
-        out = recoverer.transform(X)
+        out = recoverer.transform(values.copy())  # the recoverer may write into it
     except Exception as exc:
         raise RuntimeError(
             f"recoverer {_describe(recoverer)} failed in transform: "
@@ -199,7 +200,7 @@ class ModalityRecoverer(TransformerMixin, BaseEstimator):
         if self.recoverer is not None:
             check_recoverer(self.recoverer)
         X = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64)
-        self.recoverer_ = fit_recoverer(self.recoverer, X.copy())
+        self.recoverer_ = fit_recoverer(self.recoverer, X)
         return self
 
     def transform(self, X):
@@ -220,7 +221,7 @@ class ModalityRecoverer(TransformerMixin, BaseEstimator):
             self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64
         )
         missing = np.isnan(X)
-        values = recover(self.recoverer_, X.copy(), missing)
+        values = recover(self.recoverer_, X, missing)
         data = np.hstack([values, missing.astype(np.float64)])
         return pd.DataFrame(data, columns=self.get_feature_names_out(), index=index)
 
