@@ -7,6 +7,7 @@ time, adds the recovered modalities that help each sample.
 
 from ._classifier import DyMoClassifier, SelectionResult
 from ._network import DyMoNetwork
+from ._persistence import DyMoVersionWarning
 from ._recovery import ModalityRecoverer
 
 __version__ = "0.1.0"
@@ -14,6 +15,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DyMoClassifier",
     "DyMoNetwork",
+    "DyMoVersionWarning",
     "ModalityRecoverer",
     "SelectionResult",
     "__version__",

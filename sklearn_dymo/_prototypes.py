@@ -17,7 +17,7 @@ fit time and memory never grow with ``2**M`` or beyond that cap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import comb
 
 import numpy as np
@@ -70,11 +70,14 @@ class SubsetStatistics:
         return masks.sum(-1) - 1
 
     def to(self, device):
-        self.prototypes = self.prototypes.to(device)
-        self.sigma = self.sigma.to(device)
-        self.mean_prototypes = self.mean_prototypes.to(device)
-        self.subsets = self.subsets.to(device)
-        return self
+        """A copy with every tensor on ``device`` (this one is unchanged)."""
+        return replace(
+            self,
+            prototypes=self.prototypes.to(device),
+            sigma=self.sigma.to(device),
+            mean_prototypes=self.mean_prototypes.to(device),
+            subsets=self.subsets.to(device),
+        )
 
 
 def _sampled_subsets(n_modalities, max_subsets, generator):
