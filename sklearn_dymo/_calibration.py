@@ -14,6 +14,7 @@ import math
 import torch
 
 from ._distances import rowwise_distance
+from ._prototypes import MIN_SIGMA
 
 LOG_2 = math.log(2.0)
 
@@ -38,7 +39,10 @@ def log_ics(z, classes, masks, stats, distance):
     """
     keys = stats.keys(masks)
     d = rowwise_distance(z, stats.prototypes[keys, classes], distance).double().clamp(min=0)
-    return LOG_2 + torch.special.log_ndtr(-d / stats.sigma[keys, classes])
+    # The floor guards statistics built elsewhere than compute_subset_statistics
+    # (which floors already): sigma = 0 would give 0/0 for a latent on its prototype.
+    sigma = stats.sigma[keys, classes].clamp(min=MIN_SIGMA)
+    return LOG_2 + torch.special.log_ndtr(-d / sigma)
 
 
 def log_alpha(log_ics_candidate, log_ics_current):

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 
@@ -29,6 +29,7 @@ from ._losses import DyMoLoss, PrototypeUpdate
 from ._masks import missing_entries, observed_modalities
 from ._modalities import resolve_modalities, split_indicator_columns
 from ._network import DyMoNetwork
+from ._persistence import VersionedPickleMixin
 from ._prototypes import compute_subset_statistics
 from ._recovery import check_recoverer, fit_recoverer, recover
 from ._rewards import get_reward_rule
@@ -38,6 +39,7 @@ from ._selection import (
 from ._subsets import make_subset_sampler
 from ._tensors import ColumnScaler, to_network_input
 from ._training import SubsetTrainingNet
+from ._validation import check_input_X
 
 #: Rows encoded and selected together at predict time (bounds memory).
 PREDICT_CHUNK = 2048
@@ -87,7 +89,51 @@ def _check_real(name, value, low, high=None, low_open=False):
         raise ValueError(f"{name} must be a number {bound}, got {value!r}")
 
 
-class DyMoClassifier(ClassifierMixin, BaseEstimator):
+def _check_targets(y, n_samples):
+    """1-D class labels of length ``n_samples``, with errors that name the fault."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        raise ValueError(
+            f"y has shape {y.shape}; DyMoClassifier predicts one label per row "
+            "(multi-output is not supported), so pass a 1-D y"
+        )
+    y = column_or_1d(y, warn=True)  # an (n, 1) column warns, as in scikit-learn
+    if y.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} rows but y has {y.shape[0]} labels")
+    missing = pd.isna(y)
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise ValueError(
+            f"y contains NaN or None at rows {rows[:10].tolist()}"
+            f"{' and more' if rows.size > 10 else ''}; every training row needs a "
+            "label: drop the unlabelled rows first"
+        )
+    check_classification_targets(y)
+    return y
+
+
+def _check_early_stopping_split(y_enc, classes, fraction):
+    """Fail early, with the fix, where a stratified validation split cannot exist."""
+    counts = np.bincount(y_enc, minlength=len(classes))
+    if counts.min() < 2:
+        rare = [classes[k] for k in np.flatnonzero(counts < 2)][:10]
+        raise ValueError(
+            f"early_stopping holds out a stratified validation set, but classes "
+            f"{rare} have a single training sample. Use early_stopping=False, or "
+            "drop or merge the rarest classes."
+        )
+    n = y_enc.shape[0]
+    n_valid = int(np.ceil(fraction * n))
+    if n_valid < len(classes) or n - n_valid < len(classes):
+        raise ValueError(
+            f"early_stopping with validation_fraction={fraction} holds out {n_valid} "
+            f"of {n} rows, but a stratified split needs at least one row per class "
+            f"({len(classes)} classes) on both sides. Raise or lower "
+            "validation_fraction, or use early_stopping=False."
+        )
+
+
+class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
     """Classifier with inference-time dynamic modality selection (DyMo).
 
     A *modality* is a group of columns of ``X``. One network is trained to
@@ -369,11 +415,8 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         self._check_params()
-        X, y = validate_data(
-            self, X, y, ensure_all_finite="allow-nan", dtype=np.float64,
-            ensure_min_samples=2,
-        )
-        check_classification_targets(y)
+        X = check_input_X(self, X, reset=True, min_samples=2)
+        y = _check_targets(y, X.shape[0])
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
         if len(self.classes_) < 2:
@@ -382,6 +425,8 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
                 "needs samples of at least 2 classes"
             )
         y_enc = encoder.transform(y)
+        if self.early_stopping:
+            _check_early_stopping_split(y_enc, self.classes_, self.validation_fraction)
 
         names = getattr(self, "feature_names_in_", None)
         value_index, self._indicator_of = split_indicator_columns(names)
@@ -438,10 +483,18 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
             torch.manual_seed(seed)
             self.net_.fit({"x": x, "observed": observed_t}, y_t)
         self.n_iter_ = len(self.net_.history)
+        losses = np.asarray(self.net_.history[:, "train_loss"], dtype=np.float64)
+        if not np.isfinite(losses).all():
+            epoch = int(np.flatnonzero(~np.isfinite(losses))[0]) + 1
+            raise RuntimeError(
+                f"training diverged: the training loss is not finite from epoch {epoch} "
+                f"on (lr={self.lr}). Lower lr, or check X for extreme values."
+            )
+        self.device_ = str(self.net_.device)
         self.subset_statistics_ = compute_subset_statistics(
             self.net_.module_, x, observed_t, y_t, len(self.classes_), self.distance,
-            max_subsets=self.max_stat_subsets, device=self.device, random_state=seed,
-        ).to(self.device)
+            max_subsets=self.max_stat_subsets, device=self.device_, random_state=seed,
+        ).to(self.device_)
         return self
 
     def _build_net(self, spec, n_classes, seed):
@@ -487,10 +540,12 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
             subset_sampler=make_subset_sampler(self.subset_sampler, self.n_subsets),
         )
 
-    def _prepare(self, X):
-        """Validated ``X`` -> (network input, observed mask) for prediction."""
-        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan",
-                          dtype=np.float64)
+    def _check_X(self, X):
+        """Validated float64 ``X`` for prediction (0 rows allowed)."""
+        return check_input_X(self, X, reset=False, min_samples=0)
+
+    def _prepare_rows(self, X):
+        """Validated rows -> (network input, observed mask), recovery included."""
         values, missing = self._split_values(X)
         if self.recoverer_ is None:
             if np.isnan(values).any():
@@ -505,34 +560,59 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
         x = to_network_input(self.scaler_.transform(recovered))
         return x, torch.as_tensor(observed)
 
-    def _run_selection(self, X, strategy):
-        x, observed = self._prepare(X)
-        return self._select_prepared(x, observed, strategy)
+    def _prepare(self, X):
+        """``X`` -> (network input, observed mask) for all rows at once."""
+        return self._prepare_rows(self._check_X(X))
 
-    @torch.no_grad()
+    def _run_selection(self, X, strategy):
+        X = self._check_X(X)
+        # Recovery, tensors and selection run PREDICT_CHUNK rows at a time,
+        # so memory stays bounded however many rows come in. Recoverers are
+        # applied per chunk: they must treat rows independently (sklearn's
+        # imputers do).
+        chunks = (self._prepare_rows(X[start:start + PREDICT_CHUNK])
+                  for start in range(0, X.shape[0], PREDICT_CHUNK))
+        return self._select_chunks(chunks, strategy)
+
     def _select_prepared(self, x, observed, strategy):
         """Selection on recovered, standardised rows (no recovery cost)."""
+        chunks = ((x[start:start + PREDICT_CHUNK], observed[start:start + PREDICT_CHUNK])
+                  for start in range(0, x.shape[0], PREDICT_CHUNK))
+        return self._select_chunks(chunks, strategy)
+
+    @torch.no_grad()
+    def _select_chunks(self, chunks, strategy):
+        """Run selection over ``(x, observed)`` chunks and assemble the result."""
         module = self.net_.module_
         module.eval()
         scorer = LatentScorer(self.subset_statistics_, self.distance, self.temperature)
         rule = get_reward_rule(self.calibrate)
-        n = x.shape[0]
-        proba = np.zeros((n, len(self.classes_)))
-        used = np.zeros(observed.shape, dtype=bool)
-        parts = []
-        for start in range(0, n, PREDICT_CHUNK):
-            stop = min(start + PREDICT_CHUNK, n)
-            tokens = module.encode(x[start:stop].to(self.device))
-            out = select(module, tokens, observed[start:stop].to(self.device),
-                         scorer, rule, strategy)
-            proba[start:stop] = torch.softmax(out.logits.double(), dim=-1).cpu().numpy()
-            used[start:stop] = out.final_mask.cpu().numpy()
-            out.records["sample"] = out.records["sample"] + start
+        probas, used, observed_all, parts = [], [], [], []
+        n = 0
+        for x, observed in chunks:
+            tokens = module.encode(x.to(self.device_))
+            out = select(module, tokens, observed.to(self.device_), scorer, rule, strategy)
+            logits = out.logits.double()
+            if not torch.isfinite(logits).all():
+                raise RuntimeError(
+                    "the network produced non-finite outputs; its weights or the "
+                    "input are broken (was the model trained with a diverging loss?)"
+                )
+            probas.append(torch.softmax(logits, dim=-1).cpu().numpy())
+            used.append(out.final_mask.cpu().numpy())
+            observed_all.append(observed.cpu().numpy())
+            out.records["sample"] = out.records["sample"] + n
             parts.append(out.records)
+            n += x.shape[0]
+        n_mod = len(self.modality_names_)
+        proba = np.concatenate(probas) if probas else np.zeros((0, len(self.classes_)))
+        used = np.concatenate(used) if used else np.zeros((0, n_mod), dtype=bool)
+        observed = (np.concatenate(observed_all) if observed_all
+                    else np.zeros((0, n_mod), dtype=bool))
         records = concat_records(parts)
         if strategy in ("observed", "all"):
             # No rewards: the path is every recovered modality used, in order.
-            path = paths_from_masks(used & ~observed.numpy(), self.modality_names_)
+            path = paths_from_masks(used & ~observed, self.modality_names_)
         else:
             path = paths_from_records(records, n, self.modality_names_)
         rewards = pd.DataFrame({
@@ -545,6 +625,22 @@ class DyMoClassifier(ClassifierMixin, BaseEstimator):
         })
         used = pd.DataFrame(used, columns=self.modality_names_)
         return SelectionResult(proba=proba, path=path, rewards=rewards, used=used)
+
+    # ------------------------------------------------------------ persistence
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "subset_statistics_" in state:
+            # Tensors travel on the CPU; __setstate__ moves them back.
+            state["subset_statistics_"] = state["subset_statistics_"].to("cpu")
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "net_" in state:
+            # skorch has already fallen back to the CPU (with a warning) when
+            # the fitted device is missing here; follow it.
+            self.device_ = str(self.net_.device)
+            self.subset_statistics_ = self.subset_statistics_.to(self.device_)
 
     # ---------------------------------------------------------------- public
     def select_modalities(self, X, selection=None):

@@ -11,14 +11,18 @@ Pipeline step that hands recovered values *and* their missingness to
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.impute import KNNImputer
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._modalities import MISSING_PREFIX
+from ._persistence import VersionedPickleMixin
+from ._validation import check_input_X
 
 
 def default_recoverer():
@@ -64,7 +68,10 @@ def fit_recoverer(recoverer, X, *, default_seed=None):
         fitted = default_recoverer()
     else:
         check_recoverer(recoverer)
-        fitted = clone(recoverer)
+        # Plain fit/transform classes without get_params cannot be cloned
+        # the sklearn way; a deep copy keeps the user's object untouched too.
+        fitted = clone(recoverer) if hasattr(recoverer, "get_params") else copy.deepcopy(
+            recoverer)
         params = fitted.get_params(deep=False) if hasattr(fitted, "get_params") else {}
         if "random_state" in params and params["random_state"] is None:
             fitted.set_params(random_state=default_seed)
@@ -105,6 +112,12 @@ def recover(recoverer, X, missing):
             f"recoverer {_describe(recoverer)} failed in transform: "
             f"{type(exc).__name__}: {exc}"
         ) from exc
+    if isinstance(out, (list, tuple)):
+        raise TypeError(
+            f"recoverer {_describe(recoverer)} returned a {type(out).__name__}; "
+            "transform must return one 2-D array (or DataFrame) with a column per "
+            "input column, not a list of pieces"
+        )
     if sp.issparse(out):
         out = out.toarray()
     try:
@@ -131,7 +144,7 @@ def recover(recoverer, X, missing):
     return filled
 
 
-class ModalityRecoverer(TransformerMixin, BaseEstimator):
+class ModalityRecoverer(VersionedPickleMixin, TransformerMixin, BaseEstimator):
     """Pipeline step that recovers missing entries and keeps their missingness.
 
     Wraps any ``fit/transform`` recoverer. ``transform`` returns a pandas
@@ -199,7 +212,7 @@ class ModalityRecoverer(TransformerMixin, BaseEstimator):
         """
         if self.recoverer is not None:
             check_recoverer(self.recoverer)
-        X = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64)
+        X = check_input_X(self, X, reset=True)
         self.recoverer_ = fit_recoverer(self.recoverer, X)
         return self
 
@@ -217,9 +230,7 @@ class ModalityRecoverer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         index = X.index if isinstance(X, pd.DataFrame) else None
-        X = validate_data(
-            self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64
-        )
+        X = check_input_X(self, X, reset=False, min_samples=0)
         missing = np.isnan(X)
         values = recover(self.recoverer_, X, missing)
         data = np.hstack([values, missing.astype(np.float64)])

@@ -109,6 +109,28 @@ def concat_records(parts):
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
+def _checked(reward, rule, n_pairs):
+    """The rule's rewards as float64, or an error naming a faulty rule.
+
+    A NaN or infinite reward cannot be compared honestly with the others;
+    the built-in rules never produce one (everything is in log space), so
+    one here is a bug in a custom rule, not a case to paper over.
+    """
+    reward = torch.as_tensor(reward).double()
+    if reward.shape != (n_pairs,):
+        raise ValueError(
+            f"reward rule {getattr(rule, '__name__', rule)!r} returned shape "
+            f"{tuple(reward.shape)}, expected ({n_pairs},): one reward per candidate"
+        )
+    bad = ~torch.isfinite(reward)
+    if bad.any():
+        raise ValueError(
+            f"reward rule {getattr(rule, '__name__', rule)!r} returned NaN or inf for "
+            f"{int(bad.sum())} of {n_pairs} candidates; rewards must be finite"
+        )
+    return reward
+
+
 def _first_best(sample, reward, n):
     """Index of each sample's highest-reward pair (lowest index on ties).
 
@@ -180,9 +202,8 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative")
         masks[torch.arange(sample.shape[0], device=device), modality] = True
         pair_logits, pair_z = _forward(network, tokens, sample, masks)
         score = scorer(pair_logits, pair_z, masks)
-        reward = reward_rule(LatentScore(cur_log_p[sample], cur_log_ics[sample]), score)
-        # A rule must never let NaN decide: treat it as "reject".
-        reward = torch.nan_to_num(reward.double(), nan=-math.inf)
+        reward = _checked(reward_rule(LatentScore(cur_log_p[sample], cur_log_ics[sample]),
+                                      score), reward_rule, sample.shape[0])
 
         if strategy == "iterative":
             best = _first_best(sample, reward, n)

@@ -256,23 +256,6 @@ def test_inputs_are_not_mutated(toy_data, fast_params):
     assert not hasattr(imputer, "n_features_in_")  # the user's object stays unfitted
 
 
-def test_one_modality_per_column_stays_bounded(fast_params):
-    """M = 30 single-column modalities: statistics pooled per subset size."""
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(120, 30))
-    y = (X[:, :5].sum(1) > 0).astype(int)
-    fast_params["max_epochs"] = 2
-    clf = DyMoClassifier(random_state=0, **fast_params).fit(X, y)
-    assert len(clf.modality_names_) == 30
-    stats = clf.subset_statistics_
-    assert not stats.exact and stats.prototypes.shape[0] == 30
-    assert stats.subsets.shape[0] <= clf.max_stat_subsets
-    X_missing = drop_modalities(X, None, rate=0.5, random_state=0)
-    proba = clf.predict_proba(X_missing)
-    assert np.isfinite(proba).all()
-    assert max(len(p) for p in clf.selection_path_) <= 15
-
-
 def test_rows_with_nothing_observed_still_get_predictions(fitted):
     clf, X, y, modalities = fitted
     X_empty = X[:10].copy()

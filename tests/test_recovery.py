@@ -39,18 +39,14 @@ def test_observed_entries_are_kept():
     assert np.array_equal(out[~np.isnan(X)], X[~np.isnan(X)])  # observed untouched
 
 
-def test_list_output_is_accepted():
-    out = recover(_Returns("list").fit(X), X, np.isnan(X))
-    assert isinstance(out, np.ndarray) and np.isfinite(out).all()
-
-
 @pytest.mark.parametrize("what, match", [
+    ("list", "_Returns returned a list; transform must return one 2-D array"),
     ("nan", "left NaN or inf"),
     ("narrow", r"returned shape \(4, 2\), expected \(4, 3\)"),
     ("raise", "_Returns failed in transform: RuntimeError: boom"),
 ])
 def test_faulty_recoverer_is_named(what, match):
-    with pytest.raises((ValueError, RuntimeError), match=match):
+    with pytest.raises((ValueError, RuntimeError, TypeError), match=match):
         recover(_Returns(what).fit(X), X, np.isnan(X))
 
 
