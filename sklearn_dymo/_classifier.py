@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
@@ -39,10 +40,16 @@ from ._selection import (
 from ._subsets import make_subset_sampler
 from ._tensors import ColumnScaler, to_network_input
 from ._training import SubsetTrainingNet
+from ._tuning import (
+    DEFAULT_RATES, MAX_TUNING_ROWS, SCORINGS, hidden_modalities, policy_grid, rank_policies,
+    score_policies,
+)
 from ._validation import check_input_X
 
 #: Rows encoded and selected together at predict time (bounds memory).
 PREDICT_CHUNK = 2048
+#: Values of the ``selection`` parameter.
+SELECTIONS = (*STRATEGIES, "auto")
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -160,15 +167,43 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         observed ones. It sees a float64 array of the
         value columns (a copy), in fit and predict alike. Ignored when ``X``
         carries indicator columns (the values are recovered already).
-    selection : {"iterative", "simultaneous", "observed", "all"}, default="iterative"
+    selection : {"iterative", "simultaneous", "observed", "all", "auto"}, default="iterative"
         ``"iterative"`` is the paper's Algorithm 1; ``"simultaneous"`` adds
-        every candidate with a positive reward at once; ``"observed"`` uses
-        no recovered modality; ``"all"`` uses every recovered modality.
+        every candidate with a reward above ``reward_threshold`` at once;
+        ``"observed"`` uses no recovered modality; ``"all"`` uses every
+        recovered modality. ``"auto"`` chooses among ``"observed"``,
+        ``"all"`` and iterative selection with tuned
+        ``calibration_strength`` and ``reward_threshold`` on held-out
+        training rows (see ``tuning_fraction``; docs/tuning.md).
     calibrate : bool, "literal" or callable, default=True
         ``True``: calibrated reward (Eq. 7 with Eq. 9, alpha scaling the
         probability); ``False``: uncalibrated reward (Eq. 6); ``"literal"``:
         Eq. 7 as printed (alpha multiplies the log-probability); a callable
         ``rule(current, candidate) -> rewards`` for your own rule.
+    calibration_strength : float >= 0, default=1.0
+        ``gamma`` in the acceptance test of the calibrated reward
+        (``calibrate=True``): accept a candidate when
+        ``log p(y_u|z_u) - log p(y|z) + gamma * log alpha > tau``. 1 is the
+        paper's calibration, 0 the uncalibrated reward.
+    reward_threshold : float, default=0.0
+        ``tau`` in that test (0 in the paper). Negative values accept
+        recovered modalities more readily, positive values less.
+    tuning_fraction : float in (0, 1), default=0.2
+        ``selection="auto"`` only: fraction of the training rows held out,
+        stratified, to tune the selection (at most 2,000 rows).
+    tuning_missingness : "auto", "patterns", "rates" or list of float, default="auto"
+        ``selection="auto"`` only: how modalities of the held-out rows are
+        hidden. ``"patterns"`` imitates the training rows' own missingness
+        patterns; ``"rates"`` hides whole modalities at rates 0.4, 0.6 and
+        0.8 (or at the rates you list); ``"auto"`` uses patterns when some
+        training modality is missing, rates otherwise.
+    tuning_scoring : {"accuracy", "log_loss"}, default="accuracy"
+        ``selection="auto"`` only: the policy with the best held-out
+        accuracy wins, log-loss breaking ties; or the lowest log-loss.
+    refit : bool, default=False
+        ``selection="auto"`` only: after tuning, train the network again on
+        all training rows (about twice the fit time). ``False`` keeps the
+        network trained without the held-out rows.
     distance : {"cosine", "sqeuclidean"}, default="cosine"
         Latent distance for prototypes and rewards.
     d_model : int, default=64
@@ -245,6 +280,17 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         Epochs trained.
     subset_statistics_ : SubsetStatistics
         Prototypes and spreads used by the rewards.
+    selection_params_ : dict
+        ``selection``, ``calibration_strength`` and ``reward_threshold``
+        used at predict time: the constructor's, or the tuned ones with
+        ``selection="auto"``.
+    selection_tuning_ : DataFrame
+        ``selection="auto"`` only: one row per policy tried, like
+        ``cv_results_``: ``params``, ``param_*``, held-out ``accuracy``,
+        ``log_loss``, ``mean_recovered_used`` and ``rank`` (1 = chosen).
+    device_ : str
+        The torch device the fitted model runs on (``"cpu"`` after loading
+        a GPU-trained model on a machine without a GPU).
     selection_path_ : list of tuple of str
         After ``predict``/``predict_proba``: per sample, the recovered
         modalities added, in order.
@@ -284,6 +330,12 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         *,
         selection="iterative",
         calibrate=True,
+        calibration_strength=1.0,
+        reward_threshold=0.0,
+        tuning_fraction=0.2,
+        tuning_missingness="auto",
+        tuning_scoring="accuracy",
+        refit=False,
         distance="cosine",
         d_model=64,
         tokens_per_modality=1,
@@ -316,6 +368,12 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         self.recoverer = recoverer
         self.selection = selection
         self.calibrate = calibrate
+        self.calibration_strength = calibration_strength
+        self.reward_threshold = reward_threshold
+        self.tuning_fraction = tuning_fraction
+        self.tuning_missingness = tuning_missingness
+        self.tuning_scoring = tuning_scoring
+        self.refit = refit
         self.distance = distance
         self.d_model = d_model
         self.tokens_per_modality = tokens_per_modality
@@ -351,8 +409,21 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ checks
     def _check_params(self):
-        if self.selection not in STRATEGIES:
-            raise ValueError(f"selection must be one of {STRATEGIES}, got {self.selection!r}")
+        if self.selection not in SELECTIONS:
+            raise ValueError(f"selection must be one of {SELECTIONS}, got {self.selection!r}")
+        _check_real("calibration_strength", self.calibration_strength, 0.0)
+        _check_real("reward_threshold", self.reward_threshold, -np.inf)
+        _check_real("tuning_fraction", self.tuning_fraction, 0.0, 1.0, low_open=True)
+        if self.tuning_scoring not in SCORINGS:
+            raise ValueError(
+                f"tuning_scoring must be one of {SCORINGS}, got {self.tuning_scoring!r}")
+        self._tuning_missingness()
+        if self.selection == "auto" and self.calibrate is not True:
+            raise ValueError(
+                "selection='auto' tunes calibration_strength of the calibrated reward "
+                "(0 is the uncalibrated one), so it needs calibrate=True, got "
+                f"calibrate={self.calibrate!r}"
+            )
         if self.distance not in DISTANCES:
             raise ValueError(f"distance must be one of {DISTANCES}, got {self.distance!r}")
         get_reward_rule(self.calibrate)
@@ -376,6 +447,29 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
             check_recoverer(self.recoverer)
         make_subset_sampler(self.subset_sampler, self.n_subsets)
         self._optimizer_class()
+
+    def _tuning_missingness(self, has_missing_modalities=False):
+        """``tuning_missingness`` -> "patterns" or a tuple of rates."""
+        value = self.tuning_missingness
+        if isinstance(value, str):
+            if value not in ("auto", "patterns", "rates"):
+                raise ValueError(
+                    "tuning_missingness must be 'auto', 'patterns', 'rates' or a list of "
+                    f"missing rates in [0, 1), got {value!r}"
+                )
+            if value == "rates" or (value == "auto" and not has_missing_modalities):
+                return DEFAULT_RATES
+            return "patterns"
+        try:
+            rates = tuple(float(r) for r in value)
+        except (TypeError, ValueError):
+            rates = ()
+        if not rates or not all(0.0 <= r < 1.0 for r in rates):
+            raise ValueError(
+                "tuning_missingness must be 'auto', 'patterns', 'rates' or a list of "
+                f"missing rates in [0, 1), got {value!r}"
+            )
+        return rates
 
     def _optimizer_class(self):
         if isinstance(self.optimizer, str):
@@ -456,19 +550,80 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
             )
 
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        if self._indicator_of and self.recoverer is not None:
+            warnings.warn(
+                "X carries missingness indicator columns, so its values are "
+                "recovered already; the recoverer parameter is ignored",
+                UserWarning,
+                stacklevel=2,
+            )
+        if self.selection != "auto":
+            self._fit_network(values, missing, observed, y_enc, seed)
+            self.selection_params_ = {
+                "selection": self.selection,
+                "calibration_strength": self.calibration_strength,
+                "reward_threshold": self.reward_threshold,
+            }
+            return self
+
         if self._indicator_of:
-            if self.recoverer is not None:
-                warnings.warn(
-                    "X carries missingness indicator columns, so its values are "
-                    "recovered already; the recoverer parameter is ignored",
-                    UserWarning,
-                    stacklevel=2,
-                )
+            raise ValueError(
+                "selection='auto' hides modalities of held-out rows and recovers them, "
+                "so it needs the recoverer inside DyMoClassifier (recoverer=...), not "
+                "a ModalityRecoverer step before it"
+            )
+        train, tune = self._tuning_split(y_enc, seed)
+        self._fit_network(values[train], missing[train], observed[train], y_enc[train], seed)
+        missingness = self._tuning_missingness(not observed.all())
+        self.selection_tuning_ = self._tune_selection(
+            values[tune], missing[tune], y_enc[tune], observed[train], missingness, seed)
+        best = self.selection_tuning_.loc[self.selection_tuning_["rank"].idxmin()]
+        self.selection_params_ = dict(best["params"])
+        if self.refit:
+            self._fit_network(values, missing, observed, y_enc, seed)
+        return self
+
+    def _tuning_split(self, y_enc, seed):
+        """Stratified (train, held-out) row indices for ``selection="auto"``."""
+        counts = np.bincount(y_enc, minlength=len(self.classes_))
+        n = y_enc.shape[0]
+        n_tune = int(min(np.ceil(self.tuning_fraction * n), MAX_TUNING_ROWS))
+        if counts.min() < 2 or n_tune < len(self.classes_) or n - n_tune < len(self.classes_):
+            raise ValueError(
+                f"selection='auto' holds out a stratified {n_tune} of {n} rows to tune "
+                "the selection, which needs at least 2 samples per class and one row "
+                f"per class on both sides ({len(self.classes_)} classes, smallest has "
+                f"{counts.min()}). Change tuning_fraction, or use another selection."
+            )
+        train, tune = train_test_split(np.arange(n), test_size=n_tune, stratify=y_enc,
+                                       random_state=seed)
+        return np.sort(train), np.sort(tune)
+
+    def _tune_selection(self, values, missing, y_enc, train_observed, missingness, seed):
+        """Score every selection policy on the held-out rows (``selection_tuning_``)."""
+        rng = check_random_state(seed)
+        observed = observed_modalities(missing, self._modality_spec)
+        rows, hide = hidden_modalities(observed, train_observed, missingness,
+                                       len(self.modality_names_), rng)
+        values = values[rows]  # a copy: the hidden modalities become NaN
+        for j, cols in enumerate(self._modality_spec.columns):
+            values[np.ix_(hide[:, j], cols)] = np.nan
+        chunks = (self._prepare_rows(values[start:start + PREDICT_CHUNK])
+                  for start in range(0, values.shape[0], PREDICT_CHUNK))
+        module = self.net_.module_
+        module.eval()
+        scorer = LatentScorer(self.subset_statistics_, self.distance, self.temperature)
+        table = score_policies(
+            module, chunks, y_enc[rows], len(self.classes_), scorer, self.calibrate,
+            policy_grid(self.calibration_strength, self.reward_threshold), self.device_)
+        return rank_policies(table, self.tuning_scoring)
+
+    def _fit_network(self, values, missing, observed, y_enc, seed):
+        """Fit the recoverer, the scaler, the network and the selection statistics."""
+        if self._indicator_of:
             self.recoverer_ = None
         else:
-            self.recoverer_ = fit_recoverer(
-                self.recoverer, values, default_seed=seed
-            )
+            self.recoverer_ = fit_recoverer(self.recoverer, values, default_seed=seed)
 
         self.scaler_ = ColumnScaler.fit(values, missing)
         # Only observed entries are ever unmasked in training; the rest is 0.
@@ -476,7 +631,7 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         observed_t = torch.as_tensor(observed)
         y_t = torch.as_tensor(y_enc, dtype=torch.long)
 
-        self.net_ = self._build_net(spec, len(self.classes_), seed)
+        self.net_ = self._build_net(self._modality_spec, len(self.classes_), seed)
         device = torch.device(self.device)
         rng_devices = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=rng_devices):
@@ -495,7 +650,6 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
             self.net_.module_, x, observed_t, y_t, len(self.classes_), self.distance,
             max_subsets=self.max_stat_subsets, device=self.device_, random_state=seed,
         ).to(self.device_)
-        return self
 
     def _build_net(self, spec, n_classes, seed):
         callbacks = [("prototypes", PrototypeUpdate(self.prototype_warmup))]
@@ -564,7 +718,24 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         """``X`` -> (network input, observed mask) for all rows at once."""
         return self._prepare_rows(self._check_X(X))
 
-    def _run_selection(self, X, strategy):
+    def _policy(self, selection):
+        """``selection`` (or the fitted default) -> (strategy, gamma, tau)."""
+        selection = self.selection if selection is None else selection
+        if selection not in SELECTIONS:
+            raise ValueError(f"selection must be one of {SELECTIONS}, got {selection!r}")
+        if selection == "auto":
+            if not hasattr(self, "selection_tuning_"):
+                raise ValueError(
+                    "selection='auto' needs the tuning done in fit: fit with "
+                    "selection='auto' first"
+                )
+            params = self.selection_params_
+            return (params["selection"], params["calibration_strength"],
+                    params["reward_threshold"])
+        return selection, self.calibration_strength, self.reward_threshold
+
+    def _run_selection(self, X, selection):
+        policy = self._policy(selection)
         X = self._check_X(X)
         # Recovery, tensors and selection run PREDICT_CHUNK rows at a time,
         # so memory stays bounded however many rows come in. Recoverers are
@@ -572,26 +743,27 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         # imputers do).
         chunks = (self._prepare_rows(X[start:start + PREDICT_CHUNK])
                   for start in range(0, X.shape[0], PREDICT_CHUNK))
-        return self._select_chunks(chunks, strategy)
+        return self._select_chunks(chunks, *policy)
 
-    def _select_prepared(self, x, observed, strategy):
+    def _select_prepared(self, x, observed, selection):
         """Selection on recovered, standardised rows (no recovery cost)."""
         chunks = ((x[start:start + PREDICT_CHUNK], observed[start:start + PREDICT_CHUNK])
                   for start in range(0, x.shape[0], PREDICT_CHUNK))
-        return self._select_chunks(chunks, strategy)
+        return self._select_chunks(chunks, *self._policy(selection))
 
     @torch.no_grad()
-    def _select_chunks(self, chunks, strategy):
+    def _select_chunks(self, chunks, strategy, strength, threshold):
         """Run selection over ``(x, observed)`` chunks and assemble the result."""
         module = self.net_.module_
         module.eval()
         scorer = LatentScorer(self.subset_statistics_, self.distance, self.temperature)
-        rule = get_reward_rule(self.calibrate)
+        rule = get_reward_rule(self.calibrate, strength)
         probas, used, observed_all, parts = [], [], [], []
         n = 0
         for x, observed in chunks:
             tokens = module.encode(x.to(self.device_))
-            out = select(module, tokens, observed.to(self.device_), scorer, rule, strategy)
+            out = select(module, tokens, observed.to(self.device_), scorer, rule, strategy,
+                         threshold=threshold)
             logits = out.logits.double()
             if not torch.isfinite(logits).all():
                 raise RuntimeError(
@@ -653,8 +825,10 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        selection : {"iterative", "simultaneous", "observed", "all"}, optional
-            Overrides the ``selection`` parameter for this call.
+        selection : {"iterative", "simultaneous", "observed", "all", "auto"}, optional
+            Overrides the ``selection`` parameter for this call, with this
+            estimator's ``calibration_strength`` and ``reward_threshold``;
+            ``"auto"`` uses the tuned ``selection_params_``.
 
         Returns
         -------
@@ -662,10 +836,7 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
             ``proba``, ``path``, ``rewards`` and ``used``.
         """
         check_is_fitted(self)
-        strategy = self.selection if selection is None else selection
-        if strategy not in STRATEGIES:
-            raise ValueError(f"selection must be one of {STRATEGIES}, got {strategy!r}")
-        return self._run_selection(X, strategy)
+        return self._run_selection(X, selection)
 
     def predict_proba(self, X):
         """Class probabilities after dynamic modality selection.

@@ -2,7 +2,8 @@
 
 A reward rule is a function ``rule(current, candidate) -> Tensor`` of two
 :class:`LatentScore` objects: the sample's current set ``X^O`` and the set
-with one recovered modality added. Rules live in ``REWARD_RULES`` so that
+with one recovered modality added. Selection accepts a candidate when its
+reward exceeds a threshold ``tau`` (``reward_threshold``, 0 in the paper). Rules live in ``REWARD_RULES`` so that
 a new one (a tuned calibration, say) is one entry, and the estimator also
 accepts any callable with that signature.
 
@@ -53,6 +54,24 @@ def calibrated_reward(current, candidate):
     return candidate.log_p + log_alpha(candidate.log_ics, current.log_ics) - current.log_p
 
 
+@dataclass(frozen=True)
+class CalibratedReward:
+    """Calibrated MTIR with a calibration strength ``gamma``.
+
+    ``R = log p(y_u | z_u) - log p(y | z) + gamma * log alpha``: ``gamma = 1``
+    is :func:`calibrated_reward`, ``gamma = 0`` the uncalibrated Eq. 6, and
+    ``gamma > 1`` penalises less representative candidates more. The paper
+    leaves such a dataset-specific scale to future work (Sec. 4.2);
+    ``selection="auto"`` tunes it.
+    """
+
+    strength: float = 1.0
+
+    def __call__(self, current, candidate):
+        calibration = log_alpha(candidate.log_ics, current.log_ics)
+        return candidate.log_p - current.log_p + self.strength * calibration
+
+
 def literal_eq7_reward(current, candidate):
     """Eq. 7 as printed: ``alpha * log p(y_u | z_u) - log p(y | z)``."""
     alpha = torch.exp(log_alpha(candidate.log_ics, current.log_ics))
@@ -67,10 +86,16 @@ REWARD_RULES = {
 }
 
 
-def get_reward_rule(calibrate):
-    """Resolve the ``calibrate`` parameter to a reward rule."""
+def get_reward_rule(calibrate, strength=1.0):
+    """Resolve the ``calibrate`` parameter to a reward rule.
+
+    ``strength`` (``calibration_strength``) scales ``log alpha`` of the
+    calibrated rule (``calibrate=True``); the other rules ignore it.
+    """
     if callable(calibrate):
         return calibrate
+    if calibrate is True and strength != 1.0:
+        return CalibratedReward(float(strength))
     for key, rule in REWARD_RULES.items():
         if type(key) is type(calibrate) and key == calibrate:
             return rule

@@ -4,22 +4,22 @@ Every sample starts from its observed modalities; its candidates are its
 missing modalities, recovered. Each step evaluates *all* (sample,
 candidate) pairs of the batch in one transformer call (the encodings are
 computed once; a candidate only changes the mask), scores them with a
-reward rule, adds each sample's best candidate when its reward is positive
-and drops every candidate whose reward is not. The loop runs over steps (at
-most ``M``), never over samples.
+reward rule, adds each sample's best candidate when its reward is above
+the threshold (0 in the paper) and drops every candidate whose reward is
+not. The loop runs over steps (at most ``M``), never over samples.
 
 Strategies (the ``selection`` parameter):
 
 - ``"iterative"``: Algorithm 1.
 - ``"simultaneous"``: one round of rewards from the observed set; every
-  candidate with a positive reward is added at once.
+  candidate with a reward above the threshold is added at once.
 - ``"observed"``: no recovered modality is used.
 - ``"all"``: every recovered modality is used.
 
 A sample with **no observed modality** has no prediction to start from. For
 ``"iterative"`` and ``"simultaneous"`` its starting point is the
 uninformative prediction (``log p = -log K``, ``ICS = 1``) and its first step
-accepts the best candidate even when that reward is not positive, so every
+accepts the best candidate even when that reward is below the threshold, so every
 prediction rests on data. For ``"observed"`` it falls back to all recovered
 modalities.
 """
@@ -146,7 +146,8 @@ def _first_best(sample, reward, n):
     return first[first < n_pairs]
 
 
-def select(network, tokens, observed, scorer, reward_rule, strategy="iterative"):
+def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
+           threshold=0.0):
     """Run selection for one batch of encoded rows.
 
     Parameters
@@ -159,6 +160,9 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative")
     scorer : LatentScorer
     reward_rule : callable ``(current, candidate) -> rewards``
     strategy : {"iterative", "simultaneous", "observed", "all"}
+    threshold : float
+        A candidate is accepted when its reward is above this (``tau``; the
+        paper's Algorithm 1 uses 0) and dropped otherwise.
 
     Returns
     -------
@@ -207,9 +211,9 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative")
 
         if strategy == "iterative":
             best = _first_best(sample, reward, n)
-            take = best[(reward[best] > 0) | forced[sample[best]]]
-        else:  # simultaneous: every positive candidate, else the forced best
-            take = (reward > 0).nonzero()[:, 0]
+            take = best[(reward[best] > threshold) | forced[sample[best]]]
+        else:  # simultaneous: every candidate above the threshold, else the forced best
+            take = (reward > threshold).nonzero()[:, 0]
             need = forced.clone()
             need[sample[take]] = False
             if need.any():
@@ -233,7 +237,7 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative")
         cur_log_p[s] = score.log_p[take]
         cur_log_ics[s] = score.log_ics[take]
         forced[s] = False
-        rejected = reward <= 0
+        rejected = reward <= threshold
         candidates[sample[rejected], modality[rejected]] = False
         candidates[s, m] = False
         step += 1
