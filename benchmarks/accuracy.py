@@ -292,6 +292,13 @@ def report(folder, images):
     parts = [(f"Seeds: {', '.join(map(str, seeds))}. Accuracy in %, mean ± std over seeds. "
              "DyMo rows: cosine distance, subset sampling, KNNImputer recoverer and "
              "calibrated selection unless stated.")]
+    top = acc[(acc.protocol == "whole") & (acc.eta == acc.eta.max())].copy()
+    top["method"] = top.apply(_method_label, axis=1)
+    top = top[top.method.isin(HEADLINE)]
+    head = top.groupby(["method", "dataset"])["accuracy"].apply(_pm).unstack("dataset")
+    head = head.loc[[m for m in HEADLINE if m in head.index]]
+    parts.append(f"### Headline: whole modalities missing at test time, eta="
+                 f"{acc.eta.max():g}, complete training data\n\n{_md(head)}")
     for ds in acc.dataset.unique():
         for prot, title in (("whole", ("complete training data, whole modalities missing at "
                                       "test time")),
