@@ -361,3 +361,22 @@ def selection_statistics(result, base_proba, y, classes):
         "right_to_wrong": float((before & ~after).mean()),
         "steps_hist": np.bincount(steps, minlength=1).tolist(),
     }
+
+
+# -------------------------------------------------------------------- docs
+def splice_into(doc_path, name, text):
+    """Replace the text between ``<!-- name:start -->`` and ``<!-- name:end -->``.
+
+    The benchmark scripts write their generated tables into
+    ``docs/benchmarks.md`` this way (``--docs``), so the docs always come
+    from the result CSVs.
+    """
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    with open(doc_path) as fh:
+        doc = fh.read()
+    if start not in doc or end not in doc:
+        raise ValueError(f"{doc_path} has no {start} ... {end} block")
+    head, rest = doc.split(start, 1)
+    _, tail = rest.split(end, 1)
+    with open(doc_path, "w") as fh:
+        fh.write(f"{head}{start}\n{text.strip()}\n{end}{tail}")

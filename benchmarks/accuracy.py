@@ -54,6 +54,7 @@ from _common import (
     make_imputers,
     make_missing,
     selection_statistics,
+    splice_into,
     split,
     stress_source,
 )
@@ -282,7 +283,7 @@ def targets(acc):
     return lines
 
 
-def report(folder, images):
+def report(folder, images, docs=None):
     acc = pd.read_csv(os.path.join(folder, "accuracy.csv"))
     stats = pd.read_csv(os.path.join(folder, "selection_stats.csv"))
     stress_path = os.path.join(folder, "stress.csv")
@@ -337,6 +338,8 @@ def report(folder, images):
     with open(os.path.join(folder, "targets.txt"), "w") as fh:
         fh.write("\n".join(lines) + "\n")
     print("\n\n".join(parts))
+    if docs:
+        splice_into(docs, "accuracy-tables", "\n\n".join(parts))
     plots(acc, stress, images)
 
 
@@ -407,6 +410,9 @@ def main():
                              "with --quick)")
     parser.add_argument("--report-only", action="store_true",
                         help="rebuild tables, targets and plots from the CSVs in --out")
+    parser.add_argument("--docs", default=None,
+                        help="also write the tables into this markdown file (between "
+                             "<!-- accuracy-tables:start/end --> markers)")
     args = parser.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
     if args.seeds is None:
@@ -434,7 +440,7 @@ def main():
               f"train etas {args.train_etas}, max_epochs {args.max_epochs}", flush=True)
         save(run(args), args.out)
         print(f"total {time.perf_counter() - t:.0f}s", flush=True)
-    report(args.out, args.images)
+    report(args.out, args.images, args.docs)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ from _common import (
     limit_threads,
     make_missing,
     per_sample_select,
+    splice_into,
     split,
 )
 from _timing import median_time
@@ -311,7 +312,7 @@ def _md(df):
     return df.to_markdown(index=False, floatfmt=".3g")
 
 
-def report(folder):
+def report(folder, docs=None):
     res = {name: pd.read_csv(os.path.join(folder, f"{name}.csv"))
            for name in ("overhead", "epoch", "scaling", "loop")
            if os.path.exists(os.path.join(folder, f"{name}.csv"))}
@@ -376,6 +377,8 @@ def report(folder):
     with open(os.path.join(folder, "targets.txt"), "w") as fh:
         fh.write("\n".join(lines) + "\n")
     print("\n\n".join(parts))
+    if docs:
+        splice_into(docs, "speed-tables", "\n\n".join(parts))
 
 
 def main():
@@ -389,7 +392,11 @@ def main():
                         choices=["overhead", "epoch", "loop", "scaling"])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", default=None)
-    parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rebuild the tables and targets from the CSVs in --out")
+    parser.add_argument("--docs", default=None,
+                        help="also write the tables into this markdown file (between "
+                             "<!-- speed-tables:start/end --> markers)")
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -425,7 +432,7 @@ def main():
                 bench_scaling(args, tmp).to_csv(os.path.join(args.out, "scaling.csv"),
                                                 index=False)
         print(f"total {time.perf_counter() - t0:.0f}s", flush=True)
-    report(args.out)
+    report(args.out, args.docs)
 
 
 if __name__ == "__main__":
