@@ -178,8 +178,9 @@ def run_condition(name, data, seed, X_tr, y_tr, X_te, y_te, train_eta, tests, ar
 
 def run(args):
     out = {"acc": [], "stats": [], "stress": [], "fits": []}
-    for name in args.datasets:
-        for seed in args.seeds:
+    # seed-major: an interrupted run still covers every dataset
+    for seed in args.seeds:
+        for name in args.datasets:
             data = load_dataset(name, seed)
             X_tr, X_te, y_tr, y_te = split(data, seed)
             t0 = time.perf_counter()
