@@ -284,7 +284,7 @@ def targets(acc):
     return lines
 
 
-def report(folder, images, docs=None):
+def report(folder, images, docs=None, readme=None):
     acc = pd.read_csv(os.path.join(folder, "accuracy.csv"))
     stats = pd.read_csv(os.path.join(folder, "selection_stats.csv"))
     stress_path = os.path.join(folder, "stress.csv")
@@ -299,8 +299,10 @@ def report(folder, images, docs=None):
     top = top[top.method.isin(HEADLINE)]
     head = top.groupby(["method", "dataset"])["accuracy"].apply(_pm).unstack("dataset")
     head = head.loc[[m for m in HEADLINE if m in head.index]]
-    parts.append(f"### Headline: whole modalities missing at test time, eta="
-                 f"{acc.eta.max():g}, complete training data\n\n{_md(head)}")
+    headline = (f"Whole modalities missing at test time, eta={acc.eta.max():g}, complete "
+                f"training data; accuracy in %, mean ± std over seeds {', '.join(map(str, seeds))}"
+                f"\n\n{_md(head)}")
+    parts.append(f"### Headline\n\n{headline}")
     for ds in acc.dataset.unique():
         for prot, title in (("whole", ("complete training data, whole modalities missing at "
                                       "test time")),
@@ -341,6 +343,8 @@ def report(folder, images, docs=None):
     print("\n\n".join(parts))
     if docs:
         splice_into(docs, "accuracy-tables", "\n\n".join(parts))
+    if readme:
+        splice_into(readme, "accuracy-headline", headline)
     plots(acc, stress, images)
 
 
@@ -414,6 +418,9 @@ def main():
     parser.add_argument("--docs", default=None,
                         help="also write the tables into this markdown file (between "
                              "<!-- accuracy-tables:start/end --> markers)")
+    parser.add_argument("--readme", default=None,
+                        help="also write the headline table into this file (between "
+                             "<!-- accuracy-headline:start/end --> markers)")
     args = parser.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
     if args.seeds is None:
@@ -441,7 +448,7 @@ def main():
               f"train etas {args.train_etas}, max_epochs {args.max_epochs}", flush=True)
         save(run(args), args.out)
         print(f"total {time.perf_counter() - t:.0f}s", flush=True)
-    report(args.out, args.images, args.docs)
+    report(args.out, args.images, args.docs, args.readme)
 
 
 if __name__ == "__main__":

@@ -312,7 +312,7 @@ def _md(df):
     return df.to_markdown(index=False, floatfmt=".3g")
 
 
-def report(folder, docs=None):
+def report(folder, docs=None, readme=None):
     res = {name: pd.read_csv(os.path.join(folder, f"{name}.csv"))
            for name in ("overhead", "epoch", "scaling", "loop")
            if os.path.exists(os.path.join(folder, f"{name}.csv"))}
@@ -379,6 +379,9 @@ def report(folder, docs=None):
     print("\n\n".join(parts))
     if docs:
         splice_into(docs, "speed-tables", "\n\n".join(parts))
+    if readme:
+        splice_into(readme, "speed-summary", "Speed targets (`python benchmarks/speed.py`):"
+                    "\n\n```\n" + "\n".join(lines) + "\n```")
 
 
 def main():
@@ -397,6 +400,9 @@ def main():
     parser.add_argument("--docs", default=None,
                         help="also write the tables into this markdown file (between "
                              "<!-- speed-tables:start/end --> markers)")
+    parser.add_argument("--readme", default=None,
+                        help="also write the PASS/MISS lines into this file (between "
+                             "<!-- speed-summary:start/end --> markers)")
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -432,7 +438,7 @@ def main():
                 bench_scaling(args, tmp).to_csv(os.path.join(args.out, "scaling.csv"),
                                                 index=False)
         print(f"total {time.perf_counter() - t0:.0f}s", flush=True)
-    report(args.out, args.docs)
+    report(args.out, args.docs, args.readme)
 
 
 if __name__ == "__main__":
