@@ -1,0 +1,445 @@
+"""Speed and scaling of DyMoClassifier (supersedes selection_speed.py).
+
+Every timing is a ratio or rate measured in the same run (shared machines
+are noisy), the median of ``--repeats`` (default 5) repeats, with one torch
+/ BLAS thread; exceptions: predict on 10^5 rows is the median of 3 and on
+10^6 rows a single run (minutes each on one core), and the models of the
+scaling sweeps train 1-10 epochs (timing, not accuracy):
+
+1. ``overhead``: predict time of iterative calibrated selection over
+   ``selection="observed"`` on the same rows, at M = 2, 5, 10 (poly
+   digits) and eta = 0.2 .. 0.8. Recovery is precomputed (a lookup
+   recoverer), so the ratio is the cost of selection itself; at M = 5,
+   eta = 0.8 it is also measured with the default KNNImputer recovery
+   included. Also reports transformer sequences per row.
+2. ``epoch``: fit time per epoch against a plain skorch
+   ``NeuralNetClassifier`` MLP with a similar number of parameters, on the
+   same data (median epoch duration from skorch's history).
+3. ``rows`` / ``modalities``: predict throughput (rows/s) and peak memory
+   growth versus rows (10^3 .. 10^6) and versus M (2 .. 64 single-column
+   modalities); fit time and peak memory versus rows and versus M. Each
+   size runs in a fresh subprocess: peak RSS (``VmHWM``, reset once the
+   data is built) minus the RSS at that point. The recoverer is SimpleImputer (KNNImputer
+   would dominate and does not scale to 10^6 rows).
+4. ``loop``: the vectorised selection against a plain per-sample loop
+   (``_common.per_sample_select``) on 10^4 rows; both must agree.
+
+Writes CSVs, ``speed.md`` and ``targets.txt`` to ``--out``.
+
+    python benchmarks/speed.py --quick
+    python benchmarks/speed.py
+"""
+
+import argparse
+import json
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+from _common import (
+    LookupRecoverer,
+    limit_threads,
+    make_missing,
+    per_sample_select,
+    splice_into,
+    split,
+)
+from _timing import median_time
+from sklearn.impute import SimpleImputer
+
+from sklearn_dymo import DyMoClassifier
+from sklearn_dymo.datasets import drop_modalities, make_poly_digits
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _status_mb(field):
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError(field)
+
+
+def _reset_peak():
+    """Start peak-RSS tracking from the current RSS; returns that RSS in MB.
+
+    ``getrusage().ru_maxrss`` cannot be used in a child: Linux carries it
+    over ``fork``/``exec`` from the parent (which holds models and data),
+    so every child would report the parent's peak. ``VmHWM`` of
+    ``/proc/self/status`` belongs to the child's own address space, and
+    writing 5 to ``/proc/self/clear_refs`` resets it to the current RSS, so
+    building the data does not count either.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass  # not permitted: VmHWM then also counts building the data
+    return _status_mb("VmRSS")
+
+
+def _peak_mb():
+    return _status_mb("VmHWM")
+
+
+def _synthetic(n, n_modalities, width, seed, eta=0.0):
+    """Gaussian classes (4) whose means differ in every column, float64.
+
+    Built in blocks of 10^5 rows, with ``eta`` of the modalities of every row
+    set to NaN in place, so that building the data never needs more memory
+    than the data itself (the memory measurements subtract it).
+    """
+    rng = np.random.default_rng(seed)
+    d = n_modalities * width
+    centers = rng.normal(size=(4, d))
+    y = rng.integers(0, 4, size=n)
+    X = np.empty((n, d))
+    modalities = [list(range(m * width, (m + 1) * width)) for m in range(n_modalities)]
+    for start in range(0, n, 10**5):
+        stop = min(start + 10**5, n)
+        block = rng.standard_normal((stop - start, d)) + centers[y[start:stop]]
+        if eta > 0:
+            block = drop_modalities(block, modalities, eta, random_state=seed + start)
+        X[start:stop] = block
+    return X, y, modalities
+
+
+# ------------------------------------------------------------ 1. overhead
+def bench_overhead(args):
+    rows = []
+    for m in (2, 5, 10):
+        data = make_poly_digits(n_modalities=m, random_state=0)
+        X_tr, X_te, y_tr, _ = split(data, 0)
+        clf = DyMoClassifier(modalities=data.modalities, max_epochs=args.epochs,
+                             random_state=0).fit(X_tr, y_tr)
+        rng = np.random.RandomState(0)
+        X_rows = X_te[rng.randint(len(X_te), size=args.overhead_rows)]
+        knn = clf.recoverer_
+        for eta in (0.2, 0.4, 0.6, 0.8):
+            X_miss = make_missing("whole", X_rows, data.modalities, eta, 1)
+            clf.recoverer_ = LookupRecoverer(knn.transform(X_miss))
+            clf.set_params(selection="iterative", calibrate=True)
+            result = clf.select_modalities(X_miss)  # warm-up and counts
+            seqs = 1 + len(result.rewards) / len(X_miss)
+            t_obs = median_time(lambda c=clf, x=X_miss: c.select_modalities(x, "observed"),
+                                args.repeats)
+            t_it = median_time(lambda c=clf, x=X_miss: c.select_modalities(x, "iterative"),
+                               args.repeats)
+            row = {"M": m, "eta": eta, "rows": len(X_miss), "observed_s": t_obs,
+                   "iterative_s": t_it, "ratio": t_it / t_obs, "sequences_per_row": seqs,
+                   "recovery": "precomputed"}
+            rows.append(row)
+            print(f"  overhead M={m} eta={eta}: ratio {row['ratio']:.2f}, "
+                  f"{seqs:.2f} sequences/row", flush=True)
+            if m == 5 and eta == 0.8:
+                clf.recoverer_ = knn
+                x_small = X_miss[:args.knn_rows]
+                t_obs = median_time(lambda c=clf, x=x_small: c.select_modalities(x, "observed"),
+                                    args.repeats)
+                t_it = median_time(lambda c=clf, x=x_small: c.select_modalities(x, "iterative"),
+                                   args.repeats)
+                rows.append({**row, "rows": len(x_small), "observed_s": t_obs,
+                             "iterative_s": t_it, "ratio": t_it / t_obs,
+                             "recovery": "KNNImputer included"})
+        if m == 5:
+            args._m5 = (clf, knn, X_te, data)
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- 2. epoch
+def bench_epoch(args):
+    import torch
+    from skorch import NeuralNetClassifier
+
+    data = make_poly_digits(random_state=0)
+    X_tr, _, y_tr, _ = split(data, 0)
+    n_epochs = max(args.repeats + 1, 6)
+    clf = DyMoClassifier(modalities=data.modalities, max_epochs=n_epochs,
+                         random_state=0).fit(X_tr, y_tr)
+    n_params = sum(p.numel() for p in clf.net_.module_.parameters())
+    d, k = X_tr.shape[1], 10
+    # two hidden layers of width h: d*h + h + h*h + h + h*k + k parameters
+    h = int((-(d + k + 2) + np.sqrt((d + k + 2) ** 2 + 4 * (n_params - k))) / 2)
+
+    class MLP(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = torch.nn.Sequential(
+                torch.nn.Linear(d, h), torch.nn.ReLU(), torch.nn.Linear(h, h),
+                torch.nn.ReLU(), torch.nn.Linear(h, k))
+
+        def forward(self, x):
+            return self.net(x)
+
+    torch.manual_seed(0)
+    mlp = NeuralNetClassifier(MLP, criterion=torch.nn.CrossEntropyLoss,
+                              optimizer=torch.optim.Adam, lr=1e-3, batch_size=128,
+                              max_epochs=n_epochs, iterator_train__shuffle=True,
+                              train_split=None, verbose=0)
+    Xf = ((X_tr - X_tr.mean(0)) / (X_tr.std(0) + 1e-9)).astype(np.float32)
+    mlp.fit(Xf, y_tr.astype(np.int64))
+    mlp_params = sum(p.numel() for p in mlp.module_.parameters())
+    t_dymo = float(np.median(clf.net_.history[1:, "dur"]))
+    t_mlp = float(np.median(mlp.history[1:, "dur"]))
+    out = pd.DataFrame([{"rows": len(X_tr), "epochs_timed": n_epochs - 1,
+                         "dymo_params": n_params, "mlp_params": mlp_params,
+                         "dymo_epoch_s": t_dymo, "mlp_epoch_s": t_mlp,
+                         "ratio": t_dymo / t_mlp, "n_subsets": clf.n_subsets}])
+    print(f"  epoch: DyMo {t_dymo:.3f}s ({n_params} params) vs MLP {t_mlp:.3f}s "
+          f"({mlp_params} params): ratio {t_dymo / t_mlp:.1f}", flush=True)
+    return out
+
+
+# --------------------------------------------------------- 3. scaling (child)
+def worker(spec):
+    """Run one measurement in this fresh process; print one JSON line."""
+    limit_threads(1)
+    res = {}
+    if spec["task"] == "predict":
+        with open(spec["model"], "rb") as fh:
+            clf = pickle.load(fh)
+        X, _, _ = _synthetic(spec["n"], spec["M"], spec["width"], 1, spec["eta"])
+        base = _reset_peak()
+        times = []
+        for _ in range(spec["repeats"]):
+            t = time.perf_counter()
+            clf.predict_proba(X)
+            times.append(time.perf_counter() - t)
+        res = {"predict_s": float(np.median(times)), "repeats": spec["repeats"],
+               "data_mb": X.nbytes / 2**20}
+    else:
+        X, y, mods = _synthetic(spec["n"], spec["M"], spec["width"], 0, spec["eta"])
+        base = _reset_peak()
+        t = time.perf_counter()
+        clf = DyMoClassifier(modalities=mods, recoverer=SimpleImputer(keep_empty_features=True),
+                             max_epochs=spec["epochs"], random_state=0).fit(X, y)
+        res = {"fit_s": time.perf_counter() - t,
+               "epoch_s": float(np.median(clf.net_.history[:, "dur"])),
+               "data_mb": X.nbytes / 2**20}
+    res["peak_growth_mb"] = _peak_mb() - base
+    print(json.dumps(res))
+
+
+def _child(spec, timeout=1200):
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", json.dumps(spec)],
+                         check=False, capture_output=True, text=True, timeout=timeout)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_scaling(args, tmp):
+    rows = []
+    width, eta = 8, 0.6
+    # predict versus rows: one model (M = 5 modalities of 8 columns)
+    X, y, mods = _synthetic(2000, 5, width, 0)
+    clf = DyMoClassifier(modalities=mods, recoverer=SimpleImputer(keep_empty_features=True),
+                         max_epochs=args.epochs, random_state=0).fit(X, y)
+    model = os.path.join(tmp, "m5.pkl")
+    with open(model, "wb") as fh:
+        pickle.dump(clf, fh)
+    for n in args.predict_rows:
+        reps = args.repeats if n <= 10**4 else 3 if n <= 10**5 else 1
+        r = _child({"task": "predict", "model": model, "n": n, "M": 5, "width": width,
+                    "eta": eta, "repeats": reps})
+        rows.append({"sweep": "predict_rows", "n": n, "M": 5, **r,
+                     "rows_per_s": n / r["predict_s"]})
+        print(f"  predict rows={n}: {n / r['predict_s']:.0f} rows/s, peak growth "
+              f"{r['peak_growth_mb']:.0f} MB (data {r['data_mb']:.0f} MB)", flush=True)
+    # predict versus M: single-column modalities
+    for m in args.modalities:
+        X, y, mods = _synthetic(2000, m, 1, 0)
+        clf = DyMoClassifier(modalities=mods, recoverer=SimpleImputer(keep_empty_features=True),
+                             max_epochs=3, random_state=0).fit(X, y)
+        model = os.path.join(tmp, f"m{m}.pkl")
+        with open(model, "wb") as fh:
+            pickle.dump(clf, fh)
+        n = args.m_rows
+        r = _child({"task": "predict", "model": model, "n": n, "M": m, "width": 1,
+                    "eta": eta, "repeats": args.repeats})
+        rows.append({"sweep": "predict_M", "n": n, "M": m, **r, "rows_per_s": n / r["predict_s"]})
+        print(f"  predict M={m}: {n / r['predict_s']:.0f} rows/s, peak growth "
+              f"{r['peak_growth_mb']:.0f} MB", flush=True)
+    # fit versus rows and versus M (each one fresh process, --fit-epochs epochs)
+    for n in args.fit_rows:
+        r = _child({"task": "fit", "n": n, "M": 5, "width": width, "eta": eta,
+                    "epochs": args.fit_epochs})
+        rows.append({"sweep": "fit_rows", "n": n, "M": 5, **r})
+        print(f"  fit rows={n}: {r['fit_s']:.1f}s, peak growth {r['peak_growth_mb']:.0f} MB",
+              flush=True)
+    for m in args.modalities:
+        r = _child({"task": "fit", "n": args.m_rows, "M": m, "width": 1, "eta": eta,
+                    "epochs": args.fit_epochs})
+        rows.append({"sweep": "fit_M", "n": args.m_rows, "M": m, **r})
+        print(f"  fit M={m}: {r['fit_s']:.1f}s (epoch {r['epoch_s']:.2f}s), peak growth "
+              f"{r['peak_growth_mb']:.0f} MB", flush=True)
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------- 4. loop
+def bench_loop(args):
+    clf, knn, X_te, data = args._m5
+    rng = np.random.RandomState(1)
+    X_rows = X_te[rng.randint(len(X_te), size=args.loop_rows)]
+    X_miss = make_missing("whole", X_rows, data.modalities, 0.8, 2)
+    clf.recoverer_ = LookupRecoverer(knn.transform(X_miss))
+    clf.set_params(selection="iterative", calibrate=True)
+    t_vec = median_time(lambda: clf.predict_proba(X_miss), args.repeats)
+    proba = clf.predict_proba(X_miss)
+    blocks = np.array_split(np.arange(len(X_miss)), 5)
+    times, loop_proba = [], np.zeros_like(proba)
+    for b in blocks:  # 5 repeats of the loop, on 5 disjoint blocks of rows
+        t = time.perf_counter()
+        loop_proba[b], _ = per_sample_select(clf, X_miss[b])
+        times.append(time.perf_counter() - t)
+    t_loop = float(np.median(times)) * len(blocks)
+    same = float(np.mean(loop_proba.argmax(1) == proba.argmax(1)))
+    print(f"  loop: vectorised {t_vec:.2f}s vs per-sample loop {t_loop:.1f}s on "
+          f"{len(X_miss)} rows: {t_loop / t_vec:.0f}x; same predictions {same:.4f}", flush=True)
+    return pd.DataFrame([{"rows": len(X_miss), "vectorised_s": t_vec, "loop_s": t_loop,
+                          "speedup": t_loop / t_vec, "same_prediction": same,
+                          "max_abs_proba_diff": float(np.abs(loop_proba - proba).max())}])
+
+
+# ---------------------------------------------------------------- report
+def _md(df):
+    return df.to_markdown(index=False, floatfmt=".3g")
+
+
+def report(folder, docs=None, readme=None):
+    res = {name: pd.read_csv(os.path.join(folder, f"{name}.csv"))
+           for name in ("overhead", "epoch", "scaling", "loop")
+           if os.path.exists(os.path.join(folder, f"{name}.csv"))}
+    parts, lines = [], []
+    if "overhead" in res:
+        o = res["overhead"]
+        piv = o[o.recovery == "precomputed"].pivot(index="M", columns="eta", values="ratio")
+        piv.columns = [f"eta={c:g}" for c in piv.columns]
+        seq = o[o.recovery == "precomputed"].pivot(index="M", columns="eta",
+                                                   values="sequences_per_row")
+        seq.columns = [f"eta={c:g}" for c in seq.columns]
+        parts.append("### Predict time, iterative calibrated / observed (recovery "
+                     "precomputed)\n\n" + _md(piv.reset_index()) + "\n\nTransformer sequences "
+                     "per row (1 for observed):\n\n" + _md(seq.reset_index()) + "\n\nWith "
+                     "KNNImputer recovery included (M=5, eta=0.8):\n\n"
+                     + _md(o[o.recovery != "precomputed"][["M", "eta", "rows", "observed_s",
+                                                           "iterative_s", "ratio"]]))
+        r = o[(o.M == 5) & (o.eta == 0.8) & (o.recovery == "precomputed")].ratio.iloc[0]
+        lines.append(f"{'PASS' if r <= 6 else 'MISS'}  predict with selection at M=5, "
+                     f"eta=0.8: {r:.2f}x observed (target <= 6x, recovery precomputed)")
+    if "epoch" in res:
+        e = res["epoch"]
+        parts.append("### Fit time per epoch, DyMo / plain skorch MLP\n\n" + _md(e))
+    if "loop" in res:
+        lp = res["loop"].iloc[0]
+        parts.append("### Vectorised selection / per-sample loop\n\n" + _md(res["loop"]))
+        lines.append(f"{'PASS' if lp.speedup >= 20 else 'MISS'}  vectorised selection "
+                     f"{lp.speedup:.0f}x faster than the per-sample loop on {int(lp.rows)} rows "
+                     f"(target >= 20x; same predictions on {100 * lp.same_prediction:.2f}%)")
+    if "scaling" in res:
+        s = res["scaling"]
+        for sweep, key, cols in (
+                ("predict_rows", "n", ["n", "rows_per_s", "predict_s", "repeats",
+                                       "peak_growth_mb", "data_mb"]),
+                ("predict_M", "M", ["M", "n", "rows_per_s", "predict_s", "peak_growth_mb"]),
+                ("fit_rows", "n", ["n", "fit_s", "epoch_s", "peak_growth_mb", "data_mb"]),
+                ("fit_M", "M", ["M", "n", "fit_s", "epoch_s", "peak_growth_mb"])):
+            sub = s[s.sweep == sweep].sort_values(key)
+            if not sub.empty:
+                parts.append(f"### {sweep}\n\n" + _md(sub[cols]))
+        fr = s[s.sweep == "fit_rows"].sort_values("n")
+        if len(fr) >= 2:
+            a, b = fr.iloc[-2], fr.iloc[-1]
+            k = b.n / a.n
+            t_ratio, m_ratio = b.fit_s / a.fit_s, b.peak_growth_mb / max(a.peak_growth_mb, 1)
+            ok = t_ratio <= 1.5 * k and m_ratio <= 1.5 * k
+            lines.append(f"{'PASS' if ok else 'MISS'}  fit linear in rows: {int(a.n)} -> "
+                         f"{int(b.n)} rows ({k:.0f}x): time x{t_ratio:.1f}, peak memory "
+                         f"growth x{m_ratio:.1f} (target <= {1.5 * k:.0f}x each)")
+        fm = s[s.sweep == "fit_M"].sort_values("M")
+        if len(fm) >= 2:
+            a, b = fm.iloc[0], fm.iloc[-1]
+            k = b.M / a.M
+            t_ratio = b.fit_s / a.fit_s
+            ok = t_ratio <= k ** 2
+            lines.append(f"{'PASS' if ok else 'MISS'}  fit time not growing with 2^M: M "
+                         f"{int(a.M)} -> {int(b.M)}: time x{t_ratio:.1f} (2^M grows "
+                         f"x{2.0 ** (b.M - a.M):.3g}; target <= (M ratio)^2 = {k ** 2:.0f}x)")
+    parts.append("### Targets\n\n```\n" + "\n".join(lines) + "\n```")
+    with open(os.path.join(folder, "speed.md"), "w") as fh:
+        fh.write("\n\n".join(parts) + "\n")
+    with open(os.path.join(folder, "targets.txt"), "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    print("\n\n".join(parts))
+    if docs:
+        splice_into(docs, "speed-tables", "\n\n".join(parts))
+    if readme:
+        splice_into(readme, "speed-summary", "Speed targets (`python benchmarks/speed.py`):"
+                    "\n\n```\n" + "\n".join(lines) + "\n```")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller sizes (rows up to 10^5, M up to 32), 5 epochs")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0],
+                        help="accepted for symmetry; timings use seed 0")
+    parser.add_argument("--parts", nargs="+", default=["overhead", "epoch", "loop", "scaling"],
+                        choices=["overhead", "epoch", "loop", "scaling"])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--report-only", action="store_true",
+                        help="rebuild the tables and targets from the CSVs in --out")
+    parser.add_argument("--docs", default=None,
+                        help="also write the tables into this markdown file (between "
+                             "<!-- speed-tables:start/end --> markers)")
+    parser.add_argument("--readme", default=None,
+                        help="also write the PASS/MISS lines into this file (between "
+                             "<!-- speed-summary:start/end --> markers)")
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(json.loads(args.worker))
+        return
+    quick = args.quick
+    args.epochs = 5 if quick else 10
+    args.fit_epochs = 1
+    args.overhead_rows = 2000
+    args.knn_rows = 500
+    args.loop_rows = 2000 if quick else 10**4
+    args.predict_rows = [10**3, 10**4, 10**5] if quick else [10**3, 10**4, 10**5, 10**6]
+    args.modalities = [2, 4, 8, 16, 32] if quick else [2, 4, 8, 16, 32, 64]
+    args.m_rows = 2000
+    args.fit_rows = [10**3, 10**4, 3 * 10**4] if quick else [10**3, 10**4, 10**5]
+    if args.out is None:
+        args.out = os.path.join(HERE, "results", "speed_quick" if quick else "speed")
+    os.makedirs(args.out, exist_ok=True)
+    limit_threads(1)
+    if not args.report_only:
+        t0 = time.perf_counter()
+        parts = args.parts
+        if "loop" in parts and "overhead" not in parts:
+            parts = ["overhead"] + parts
+        for part in ("overhead", "epoch", "loop"):
+            if part in parts:
+                print(part, flush=True)
+                fn = {"overhead": bench_overhead, "epoch": bench_epoch, "loop": bench_loop}[part]
+                fn(args).to_csv(os.path.join(args.out, f"{part}.csv"), index=False)
+        if "scaling" in parts:
+            print("scaling", flush=True)
+            with tempfile.TemporaryDirectory() as tmp:
+                bench_scaling(args, tmp).to_csv(os.path.join(args.out, "scaling.csv"),
+                                                index=False)
+        print(f"total {time.perf_counter() - t0:.0f}s", flush=True)
+    report(args.out, args.docs, args.readme)
+
+
+if __name__ == "__main__":
+    main()
