@@ -1,0 +1,250 @@
+"""Self-tuned selection (``selection="auto"``) against the paper's calibrated rule.
+
+For every dataset x recoverer (SimpleImputer, KNNImputer, IterativeImputer,
+oracle = true values) x test missing rate eta in {0.6, 0.8}, on the same
+stratified split (training data complete, whole modalities missing at test
+time), prints the accuracy of
+
+- ``observed`` / ``all`` / ``calibrated`` (the paper's rule, gamma = 1,
+  tau = 0), all three from one standard fit (``selection="iterative"``);
+- ``auto``: ``selection="auto"`` with ``refit=False`` (network trained on
+  the 80% of rows not held out for tuning);
+- ``auto_logloss``: the policy ``tuning_scoring="log_loss"`` picks from
+  the same tuning table (no extra fit);
+- ``auto_refit``: the tuned policy applied to the network trained on all
+  rows. With the same ``random_state`` that network *is* the standard fit's
+  (``refit=True`` retrains exactly it), so no extra fit is needed; the
+  script checks this once against a real ``refit=True`` fit (``--check-refit``);
+
+and whether each is within 1 point of max(observed, all), plus the extra
+fit time of ``auto`` as a ratio to the standard fit (same process, same
+data). The standard fit's network does not depend on the recoverer (training
+unmasks observed entries only), so one standard fit per dataset and seed
+serves every recoverer: its ``recoverer_`` is swapped for a clone fitted
+on the same rows.
+
+    python benchmarks/selection_tuning.py --quick
+    python benchmarks/selection_tuning.py --docs docs/tuning.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+import pandas as pd
+from _common import (
+    LookupRecoverer,
+    available_datasets,
+    limit_threads,
+    load_dataset,
+    make_imputers,
+    make_missing,
+    splice_into,
+    split,
+)
+from sklearn.base import clone
+
+from sklearn_dymo import DyMoClassifier
+from sklearn_dymo._tuning import rank_policies
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ETAS = (0.6, 0.8)
+RECOVERERS = ("simple", "knn", "iterative", "oracle")
+
+
+def _recoverers(seed, X_train, X_test):
+    out = dict(make_imputers(seed))
+    # The oracle knows every row, training rows included: auto's held-out
+    # rows come from the training set.
+    out["oracle"] = LookupRecoverer(np.vstack([X_train, X_test]))
+    return out
+
+
+def _accuracy(clf, X, y, selection, **params):
+    saved = clf.get_params()
+    clf.set_params(**params)
+    try:
+        proba = clf.select_modalities(X, selection=selection).proba
+    finally:
+        clf.set_params(**saved)
+    return float(np.mean(clf.classes_[proba.argmax(1)] == y))
+
+
+def run_one(name, seed, args):
+    data = load_dataset(name, seed)
+    X_train, X_test, y_train, y_test = split(data, seed)
+    params = dict(modalities=data.modalities, max_epochs=args.max_epochs, random_state=seed)
+    recoverers = _recoverers(seed, X_train, X_test)
+    tests = {eta: make_missing("whole", X_test, data.modalities, eta, seed) for eta in ETAS}
+
+    t = time.perf_counter()
+    standard = DyMoClassifier(recoverer=recoverers["simple"], **params).fit(X_train, y_train)
+    t_standard = time.perf_counter() - t
+    rows = []
+    for rec_name in args.recoverers:
+        recoverer = recoverers[rec_name]
+        standard.recoverer_ = clone(recoverer).fit(X_train)
+        t = time.perf_counter()
+        auto = DyMoClassifier(recoverer=recoverer, selection="auto", **params).fit(
+            X_train, y_train)
+        t_auto = time.perf_counter() - t
+        chosen = auto.selection_params_
+        # What tuning_scoring="log_loss" would have chosen from the same table.
+        ranked = rank_policies(auto.selection_tuning_, "log_loss")
+        by_loss = ranked.loc[ranked["rank"].idxmin(), "params"]
+        for eta, X in tests.items():
+            observed = _accuracy(standard, X, y_test, "observed")
+            every = _accuracy(standard, X, y_test, "all")
+            row = {
+                "dataset": name, "seed": seed, "recoverer": rec_name, "eta": eta,
+                "observed": observed, "all": every,
+                "calibrated": _accuracy(standard, X, y_test, "iterative"),
+                "auto": _accuracy(auto, X, y_test, "auto"),
+                "auto_refit": _accuracy(
+                    standard, X, y_test, chosen["selection"],
+                    calibration_strength=chosen["calibration_strength"],
+                    reward_threshold=chosen["reward_threshold"]),
+                "auto_observed": _accuracy(auto, X, y_test, "observed"),
+                "auto_logloss": _accuracy(auto, X, y_test, by_loss["selection"],
+                                          calibration_strength=by_loss["calibration_strength"],
+                                          reward_threshold=by_loss["reward_threshold"]),
+                "chosen": "{selection} g={calibration_strength:g} t={reward_threshold:g}".format(
+                    **chosen),
+                "fit_standard_s": t_standard, "fit_auto_s": t_auto,
+            }
+            rows.append(row)
+            print(f"{name:>13} seed {seed} {rec_name:>9} eta {eta}: obs {observed:.3f} "
+                  f"all {every:.3f} cal {row['calibrated']:.3f} auto {row['auto']:.3f} "
+                  f"auto_refit {row['auto_refit']:.3f} [{row['chosen']}] "
+                  f"fit ratio {t_auto / t_standard:.2f}", flush=True)
+        if args.check_refit and rec_name == args.recoverers[0] and seed == args.seeds[0]:
+            refit = DyMoClassifier(recoverer=recoverer, selection="auto", refit=True,
+                                   **params).fit(X_train, y_train)
+            X = tests[ETAS[-1]]
+            direct = _accuracy(refit, X, y_test, "auto")
+            print(f"  check: refit=True fit gives {direct:.4f}, computed auto_refit "
+                  f"{rows[-1]['auto_refit']:.4f}", flush=True)
+            if abs(direct - rows[-1]["auto_refit"]) > 1e-9:
+                raise AssertionError("auto_refit shortcut does not match refit=True")
+    return rows, auto
+
+
+def heatmap(clf, path, title):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = clf.selection_tuning_
+    grid = table[table.param_selection == "iterative"].pivot(
+        index="param_calibration_strength", columns="param_reward_threshold",
+        values="accuracy")
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    image = ax.imshow(grid.to_numpy(), cmap="viridis", aspect="auto", origin="lower")
+    ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
+    ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
+    ax.set_xlabel("reward threshold tau")
+    ax.set_ylabel("calibration strength gamma")
+    for (i, j), value in np.ndenumerate(grid.to_numpy()):
+        ax.text(j, i, f"{value:.3f}", ha="center", va="center", color="w", fontsize=8)
+    fixed = table.set_index("param_selection")["accuracy"]
+    ax.set_title(f"{title}\nobserved {fixed['observed']:.3f}, all {fixed['all']:.3f}",
+                 fontsize=10)
+    fig.colorbar(image, ax=ax, label="held-out accuracy")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def report(df):
+    mean = df.groupby(["dataset", "recoverer", "eta"], sort=False).agg(
+        observed=("observed", "mean"), all=("all", "mean"), calibrated=("calibrated", "mean"),
+        auto=("auto", "mean"), auto_refit=("auto_refit", "mean"),
+        auto_logloss=("auto_logloss", "mean"), chosen=("chosen", lambda c: "; ".join(sorted(set(c)))),
+    ).reset_index()
+    best = np.maximum(mean["observed"], mean["all"])
+    lines = [
+        "| dataset | recoverer | eta | observed | all | calibrated (paper) | auto | "
+        "auto, refit | auto within 1 pt | refit within 1 pt | policies chosen |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (_, r), b in zip(mean.iterrows(), best):
+        ok = "PASS" if r.auto >= b - 0.01 else f"MISS ({100 * (r.auto - b):+.1f})"
+        ok_refit = "PASS" if r.auto_refit >= b - 0.01 else f"MISS ({100 * (r.auto_refit - b):+.1f})"
+        lines.append(
+            f"| {r.dataset} | {r.recoverer} | {r.eta} | {r.observed:.3f} | {r['all']:.3f} | "
+            f"{r.calibrated:.3f} | {r.auto:.3f} | {r.auto_refit:.3f} | {ok} | {ok_refit} | "
+            f"{r.chosen} |")
+    fit = df.drop_duplicates(["dataset", "seed", "recoverer"])
+    ratio = fit.fit_auto_s / fit.fit_standard_s
+    n_cells = len(mean)
+    summary = [
+        "",
+        f"Cells: {n_cells} (mean over seeds {sorted(df.seed.unique().tolist())}).",
+        f"auto (refit=False) within 1 point of max(observed, all): "
+        f"{int((mean.auto >= best - 0.01).sum())}/{n_cells}; "
+        f"auto with refit: {int((mean.auto_refit >= best - 0.01).sum())}/{n_cells}; "
+        f"paper's calibrated rule: {int((mean.calibrated >= best - 0.01).sum())}/{n_cells}.",
+        f"auto more than 1 point below the calibrated rule: "
+        f"{int((mean.auto < mean.calibrated - 0.01).sum())}/{n_cells} cells (refit=False), "
+        f"{int((mean.auto_refit < mean.calibrated - 0.01).sum())}/{n_cells} (refit).",
+        f"Choosing by log-loss alone instead of accuracy (tuning_scoring='log_loss'): "
+        f"within 1 point in {int((mean.auto_logloss >= best - 0.01).sum())}/{n_cells} cells, "
+        f"mean accuracy {mean.auto_logloss.mean():.4f} vs {mean.auto.mean():.4f}.",
+        f"Extra fit time of auto (refit=False), fit_auto / fit_standard: median "
+        f"{ratio.median():.2f}x (range {ratio.min():.2f}-{ratio.max():.2f}); with refit=True "
+        f"add one standard fit: about {1 + ratio.median():.2f}x.",
+    ]
+    return "\n".join(lines + summary)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="one seed, poly digits only, 15 epochs")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None)
+    parser.add_argument("--datasets", nargs="+", default=None)
+    parser.add_argument("--recoverers", nargs="+", default=list(RECOVERERS),
+                        choices=RECOVERERS)
+    parser.add_argument("--max-epochs", type=int, default=None)
+    parser.add_argument("--check-refit", action="store_true",
+                        help="verify the auto_refit shortcut against a real refit=True fit")
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--images", default=os.path.join(HERE, "..", "docs", "images"))
+    parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--docs", default=None,
+                        help="splice the table into this markdown file (tuning block)")
+    args = parser.parse_args()
+    args.seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
+    args.datasets = args.datasets or (["poly_digits"] if args.quick else available_datasets())
+    args.max_epochs = args.max_epochs or (15 if args.quick else 30)
+    args.out = args.out or os.path.join(HERE, "results",
+                                        "tuning_quick" if args.quick else "tuning")
+    os.makedirs(args.out, exist_ok=True)
+    csv = os.path.join(args.out, "tuning.csv")
+    limit_threads(1)
+    if not args.report_only:
+        rows = []
+        t0 = time.perf_counter()
+        for seed in args.seeds:
+            for name in args.datasets:
+                part, auto = run_one(name, seed, args)
+                rows += part
+                pd.DataFrame(rows).to_csv(csv, index=False)
+                if seed == args.seeds[0] and name == "poly_digits":
+                    os.makedirs(args.images, exist_ok=True)
+                    heatmap(auto, os.path.join(args.images, "tuning_grid.png"),
+                            f"poly digits, {args.recoverers[-1]} recoverer, seed {seed}")
+        print(f"total {time.perf_counter() - t0:.0f}s")
+    text = report(pd.read_csv(csv))
+    print(text)
+    if args.docs:
+        splice_into(args.docs, "tuning", text)
+
+
+if __name__ == "__main__":
+    main()
