@@ -45,7 +45,7 @@ def latents(estimator, X, masks):
     with torch.no_grad():
         tokens = module.encode(x.to(device))
         for mask in masks:
-            mask_t = torch.as_tensor(np.asarray(mask, dtype=bool), device=device)
+            mask_t = torch.tensor(np.array(mask, dtype=bool), device=device)
             _, z = module.heads(module.fuse(tokens, mask_t))
             zs.append(z.double().cpu().numpy())
     prototypes = estimator.subset_statistics_.mean_prototypes.double().cpu().numpy()
