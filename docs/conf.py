@@ -31,7 +31,11 @@ ROOT = DOCS.parent
 # Document the checkout being built, even when another copy is installed.
 sys.path.insert(0, str(ROOT))
 
-import sklearn_dymo  # noqa: E402
+import sklearn_dymo
+# sphinx-gallery resolves names such as sklearn.impute.IterativeImputer
+# found in the examples by importing them; that import raises unless the
+# experimental feature is enabled first.
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 
 project = "sklearn-dymo"
 author = "sklearn-dymo developers"
@@ -79,6 +83,24 @@ numpydoc_show_class_members = False  # the class template lists members itself
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 
+
+
+def skip_metadata_request_methods(app, what, name, obj, skip, options):
+    """Hide scikit-learn's generated ``set_*_request`` methods.
+
+    scikit-learn adds them to every estimator class (metadata routing);
+    their docstrings link to scikit-learn's own glossary, which does not
+    resolve here, and they say nothing about DyMo.
+    """
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return skip
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", skip_metadata_request_methods)
+
+
 # -- Intersphinx (opt-in, see the module docstring) -------------------------
 intersphinx_mapping = {}
 if os.environ.get("SKLEARN_DYMO_INTERSPHINX") == "1":
@@ -115,7 +137,6 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "doc_module": ("sklearn_dymo",),
     "backreferences_dir": "gen_modules/backreferences",
-    "reference_url": {"sklearn_dymo": None},
     "download_all_examples": False,
     "remove_config_comments": True,
     "show_memory": False,
