@@ -23,8 +23,13 @@ import time
 from pathlib import Path
 
 import matplotlib
+import torch
 
 matplotlib.use("Agg")  # no display on build machines
+# The gallery's networks are small: intra-op threads do not speed them up,
+# and on busy CI cores OpenMP spin-waiting made one 30-epoch fit cost 134 s
+# of CPU with 2 threads against 8 s with 1 (measured on 2 shared cores).
+torch.set_num_threads(1)
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent

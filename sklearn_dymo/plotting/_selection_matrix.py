@@ -28,6 +28,18 @@ def selection_matrix(path, observed, modality_names):
         Rows are named by the observed modalities, most frequent first.
     counts : Series
         Number of samples per pattern, in the same order.
+
+    Examples
+    --------
+    >>> from sklearn_dymo.plotting import selection_matrix
+    >>> rates, counts = selection_matrix(
+    ...     path=[("b",), (), ("a",)],
+    ...     observed=[[True, False], [True, False], [False, True]],
+    ...     modality_names=["a", "b"])
+    >>> rates.to_dict("index")
+    {'a': {'a': nan, 'b': 0.5}, 'b': {'a': 1.0, 'b': nan}}
+    >>> counts.tolist()
+    [2, 1]
     """
     observed = np.asarray(observed, dtype=bool)
     names = list(modality_names)

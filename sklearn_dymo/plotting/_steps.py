@@ -27,6 +27,14 @@ def steps_per_sample(rewards, n_samples):
     Returns
     -------
     steps : ndarray of int, shape (n_samples,)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_dymo.plotting import steps_per_sample
+    >>> rewards = pd.DataFrame({"sample": [0, 0, 0, 2], "step": [0, 0, 1, 0]})
+    >>> steps_per_sample(rewards, n_samples=3).tolist()
+    [2, 0, 1]
     """
     steps = np.zeros(n_samples, dtype=int)
     if len(rewards):

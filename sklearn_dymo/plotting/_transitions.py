@@ -24,6 +24,14 @@ def transition_counts(y_true, y_before, y_after):
     -------
     counts : DataFrame of int
         Index ``before`` and columns ``after``, both ``["correct", "incorrect"]``.
+
+    Examples
+    --------
+    >>> from sklearn_dymo.plotting import transition_counts
+    >>> counts = transition_counts(y_true=[0, 1, 1], y_before=[0, 0, 0],
+    ...                            y_after=[0, 1, 0])
+    >>> int(counts.loc["incorrect", "correct"])  # mispredictions that selection fixed
+    1
     """
     y_true, y_before, y_after = (np.asarray(a) for a in (y_true, y_before, y_after))
     if not y_true.shape == y_before.shape == y_after.shape or y_true.ndim != 1:
