@@ -36,11 +36,12 @@ ROOT = DOCS.parent
 # Document the checkout being built, even when another copy is installed.
 sys.path.insert(0, str(ROOT))
 
-import sklearn_dymo
 # sphinx-gallery resolves names such as sklearn.impute.IterativeImputer
 # found in the examples by importing them; that import raises unless the
 # experimental feature is enabled first.
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+
+import sklearn_dymo
 
 project = "sklearn-dymo"
 author = "sklearn-dymo developers"
