@@ -35,6 +35,7 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 # Document the checkout being built, even when another copy is installed.
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(DOCS / "sphinxext"))
 
 # sphinx-gallery resolves names such as sklearn.impute.IterativeImputer
 # found in the examples by importing them; that import raises unless the
@@ -140,6 +141,7 @@ sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
     "filename_pattern": filename_pattern,
+    "within_subsection_order": "gallery_order.ReadingOrder",
     "abort_on_example_error": True,
     "doc_module": ("sklearn_dymo",),
     "backreferences_dir": "gen_modules/backreferences",
