@@ -104,6 +104,7 @@ def test_reward_boxes_hold_the_rewards_of_each_group(selection_run):
         if accepted:
             assert values.min() > 0  # Algorithm 1 accepts positive rewards only
     assert [t.get_text() for t in display.ax_.get_xticklabels()] == clf.modality_names_
+    assert display.ax_.get_yscale() == "symlog"
     assert {t.get_text() for t in display.ax_.get_legend().get_texts()} == {
         "accepted", "rejected"}
 
@@ -138,6 +139,9 @@ def test_transition_bars_and_ribbons_count_samples(selection_run):
         assert display.counts.loc[key] == flows[key].sum()
     assert [t.get_text() for t in display.ax_.get_xticklabels()] == [
         "observed only", "after selection"]
+    assert display.ax_.get_title() == (
+        f"prediction transitions: {flows['incorrect', 'correct'].sum()} corrected, "
+        f"{flows['correct', 'incorrect'].sum()} broken")
 
 
 def test_transition_counts_reject_mismatched_lengths():

@@ -75,7 +75,7 @@ class RewardDistributionDisplay:
                 modality_names = sorted(column.unique())
         self.modality_names = [str(name) for name in modality_names]
 
-    def plot(self, ax=None, *, width=0.35):
+    def plot(self, ax=None, *, width=0.35, yscale="symlog"):
         """Draw the box plots.
 
         Parameters
@@ -84,6 +84,11 @@ class RewardDistributionDisplay:
             Axes to draw on; a new figure when None.
         width : float, default=0.35
             Width of each box (two boxes per modality).
+        yscale : str, default="symlog"
+            Scale of the reward axis. Rejected rewards can reach -100 while
+            accepted ones sit between 0 and a few units; the symmetric log
+            scale (linear within [-1, 1]) keeps both readable. ``"linear"``
+            draws them as they are.
 
         Returns
         -------
@@ -108,6 +113,10 @@ class RewardDistributionDisplay:
                     boxprops={"facecolor": color}, medianprops={"color": "black"},
                 )
         ax.axhline(0.0, color="black", linestyle="--", linewidth=1)
+        if yscale == "symlog":
+            ax.set_yscale("symlog", linthresh=1.0)
+        else:
+            ax.set_yscale(yscale)
         ax.set_xticks(range(len(self.modality_names)), self.modality_names)
         ax.set_xlim(-0.6, len(self.modality_names) - 0.4)
         ax.set_xlabel("recovered modality")

@@ -148,7 +148,8 @@ class PredictionTransitionDisplay:
         ax.set_xticks([0, 1], list(labels))
         ax.set_xlim(-0.5, 1.5)
         ax.set_ylabel("samples")
-        ax.set_title("prediction transitions")
+        corrected, broken = counts[1, 0], counts[0, 1]
+        ax.set_title(f"prediction transitions: {corrected} corrected, {broken} broken")
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
