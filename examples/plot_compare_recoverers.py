@@ -25,6 +25,7 @@ from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import train_test_split
+
 from sklearn_dymo import DyMoClassifier, ModalityRecoverer
 from sklearn_dymo.datasets import drop_modalities, make_poly_digits
 

@@ -25,9 +25,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import KNNImputer
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
 from sklearn_dymo import DyMoClassifier
 from sklearn_dymo.datasets import drop_modalities, load_breast_cancer_modalities
-from torch import nn
 
 
 class AutoencoderRecoverer(TransformerMixin, BaseEstimator):

@@ -16,6 +16,7 @@ and what selection did to the latent space (the paper's Fig. 4).
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.model_selection import train_test_split
+
 from sklearn_dymo import DyMoClassifier
 from sklearn_dymo.datasets import drop_modalities, make_poly_digits
 from sklearn_dymo.plotting import (
