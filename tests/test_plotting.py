@@ -105,6 +105,10 @@ def test_reward_boxes_hold_the_rewards_of_each_group(selection_run):
             assert values.min() > 0  # Algorithm 1 accepts positive rewards only
     assert [t.get_text() for t in display.ax_.get_xticklabels()] == clf.modality_names_
     assert display.ax_.get_yscale() == "symlog"
+    # The linear band around 0 is narrower than most rewards.
+    magnitude = np.abs(rewards["reward"].to_numpy())
+    linthresh = display.ax_.yaxis.get_transform().linthresh
+    assert linthresh == pytest.approx(np.quantile(magnitude[magnitude > 0], 0.1))
     assert {t.get_text() for t in display.ax_.get_legend().get_texts()} == {
         "accepted", "rejected"}
 

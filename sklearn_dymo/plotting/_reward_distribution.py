@@ -75,7 +75,7 @@ class RewardDistributionDisplay:
                 modality_names = sorted(column.unique())
         self.modality_names = [str(name) for name in modality_names]
 
-    def plot(self, ax=None, *, width=0.35, yscale="symlog"):
+    def plot(self, ax=None, *, width=0.35, yscale="symlog", linthresh=None):
         """Draw the box plots.
 
         Parameters
@@ -86,9 +86,12 @@ class RewardDistributionDisplay:
             Width of each box (two boxes per modality).
         yscale : str, default="symlog"
             Scale of the reward axis. Rejected rewards can reach -100 while
-            accepted ones sit between 0 and a few units; the symmetric log
-            scale (linear within [-1, 1]) keeps both readable. ``"linear"``
-            draws them as they are.
+            accepted ones are often below 0.001; the symmetric log scale
+            keeps both readable. ``"linear"`` draws them as they are.
+        linthresh : float, default=None
+            Half-width of the linear region around 0 of the symlog scale.
+            None takes the 10th percentile of the non-zero absolute
+            rewards, so that most rewards fall on the logarithmic part.
 
         Returns
         -------
@@ -114,7 +117,10 @@ class RewardDistributionDisplay:
                 )
         ax.axhline(0.0, color="black", linestyle="--", linewidth=1)
         if yscale == "symlog":
-            ax.set_yscale("symlog", linthresh=1.0)
+            if linthresh is None:
+                magnitude = np.abs(reward[np.isfinite(reward) & (reward != 0)])
+                linthresh = np.quantile(magnitude, 0.1) if magnitude.size else 1.0
+            ax.set_yscale("symlog", linthresh=max(float(linthresh), 1e-12))
         else:
             ax.set_yscale(yscale)
         ax.set_xticks(range(len(self.modality_names)), self.modality_names)
@@ -126,7 +132,8 @@ class RewardDistributionDisplay:
 
         handles = [Patch(facecolor=_COLORS[True], edgecolor="black"),
                    Patch(facecolor=_COLORS[False], edgecolor="black")]
-        ax.legend(handles, ["accepted", "rejected"], loc="best")
+        ax.legend(handles, ["accepted", "rejected"], loc="center left",
+                  bbox_to_anchor=(1.0, 0.5))
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
