@@ -42,6 +42,24 @@ class DyMoNetwork(nn.Module):
     dropout : float, default=0.1
     normalize_latent : bool, default=True
         L2-normalise ``z`` (used with the cosine distance).
+
+    Examples
+    --------
+    Two modalities of two columns each; the second sample observed only
+    the first modality, so the mask hides the second.
+
+    >>> import torch
+    >>> from sklearn_dymo import DyMoNetwork
+    >>> net = DyMoNetwork([[0, 1], [2, 3]], n_classes=3, d_model=8, n_heads=2,
+    ...                   encoder_hidden=8, latent_dim=4).eval()
+    >>> x = torch.randn(2, 4)
+    >>> observed = torch.tensor([[True, True], [True, False]])
+    >>> logits, z = net(x, observed)
+    >>> tuple(logits.shape), tuple(z.shape)
+    ((2, 3), (2, 4))
+    >>> logits, z = net.forward_subsets(x, observed[:, None, :])
+    >>> tuple(z.shape)
+    (2, 1, 4)
     """
 
     def __init__(
