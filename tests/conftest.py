@@ -1,9 +1,5 @@
 import numpy as np
 import pytest
-import torch
-
-# Two cores in CI: keep torch from oversubscribing when pytest-xdist runs.
-torch.set_num_threads(1)
 
 #: Small, fast settings for tests; behaviour, not accuracy, is under test.
 FAST = dict(d_model=16, n_heads=2, encoder_hidden=16, latent_dim=8,
