@@ -88,8 +88,8 @@ def run_one(name, seed, args):
         recoverer = recoverers[rec_name]
         standard.recoverer_ = clone(recoverer).fit(X_train)
         t = time.perf_counter()
-        auto = DyMoClassifier(recoverer=recoverer, selection="auto", **params).fit(
-            X_train, y_train)
+        auto = DyMoClassifier(recoverer=recoverer, selection="auto", refit=False,
+                              **params).fit(X_train, y_train)
         t_auto = time.perf_counter() - t
         chosen = auto.selection_params_
         # What tuning_scoring="log_loss" would have chosen from the same table.

@@ -120,8 +120,8 @@ def test_policy_grid_and_ranking():
 
 def test_auto_records_its_tuning_and_predicts_with_it(toy_data):
     X, y, modalities = toy_data
-    clf = DyMoClassifier(modalities=modalities, selection="auto", random_state=0,
-                         **FAST).fit(X, y)
+    clf = DyMoClassifier(modalities=modalities, selection="auto", refit=False,
+                         random_state=0, **FAST).fit(X, y)
     table = clf.selection_tuning_
     assert len(table) == 2 + len(STRENGTHS) * len(THRESHOLDS)
     assert sorted(table["rank"]) == list(range(1, len(table) + 1))
@@ -143,8 +143,8 @@ def test_auto_records_its_tuning_and_predicts_with_it(toy_data):
 def test_auto_refit_trains_on_all_rows(toy_data):
     X, y, modalities = toy_data
     params = dict(modalities=modalities, selection="auto", random_state=0, **FAST)
-    kept = DyMoClassifier(**params).fit(X, y)
-    refitted = DyMoClassifier(refit=True, **params).fit(X, y)
+    kept = DyMoClassifier(refit=False, **params).fit(X, y)
+    refitted = DyMoClassifier(**params).fit(X, y)  # refit=True is the default
     pd.testing.assert_frame_equal(kept.selection_tuning_, refitted.selection_tuning_)
     assert not np.allclose(kept.predict_proba(X), refitted.predict_proba(X))
     # Only the refitted model saw every training row (scaler means tell).
@@ -201,7 +201,8 @@ def digits():
     X_train, X_test, y_train, y_test = train_test_split(
         data.data, data.target, test_size=0.3, stratify=data.target, random_state=0)
     X_missing = drop_modalities(X_test, data.modalities, rate=0.8, random_state=0)
-    params = dict(modalities=data.modalities, selection="auto", max_epochs=15,
+    # refit=False: these tests are about the tuner's choice, not the refit.
+    params = dict(modalities=data.modalities, selection="auto", refit=False, max_epochs=15,
                   d_model=32, encoder_hidden=64, random_state=0)
     return data, X_train, y_train, X_test, X_missing, y_test, params
 
