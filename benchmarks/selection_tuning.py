@@ -24,7 +24,8 @@ serves every recoverer: its ``recoverer_`` is swapped for a clone fitted
 on the same rows.
 
     python benchmarks/selection_tuning.py --quick
-    python benchmarks/selection_tuning.py --docs docs/tuning.md
+    python benchmarks/selection_tuning.py --check-refit --docs docs/tuning.md
+    python benchmarks/selection_tuning.py --report-only --timing --docs docs/tuning.md
 """
 
 from __future__ import annotations
@@ -132,6 +133,35 @@ def run_one(name, seed, args):
     return rows, auto
 
 
+def time_fits(args):
+    """Fit time of auto (refit False / True) over the standard fit, same process.
+
+    Median of ``--repeats`` fits each, on poly digits with the KNNImputer;
+    the three kinds of fit alternate so that machine noise hits all alike.
+    """
+    from _timing import median_time
+
+    data = load_dataset("poly_digits", 0)
+    X_train, _, y_train, _ = split(data, 0)
+    base = dict(modalities=data.modalities, max_epochs=args.max_epochs, random_state=0,
+                recoverer=make_imputers(0)["knn"])
+    kinds = {"standard": {}, "auto_refit_false": {"selection": "auto", "refit": False},
+             "auto_refit_true": {"selection": "auto", "refit": True}}
+    times = {k: [] for k in kinds}
+    for _ in range(args.repeats):
+        for kind, extra in kinds.items():
+            times[kind].append(median_time(
+                lambda e=extra: DyMoClassifier(**base, **e).fit(X_train, y_train), 1))
+    med = {k: float(np.median(v)) for k, v in times.items()}
+    text = (f"Fit time on poly digits ({len(y_train)} rows, {args.max_epochs} epochs, "
+            f"KNNImputer), median of {args.repeats}: standard {med['standard']:.1f} s, "
+            f"auto refit=False {med['auto_refit_false']:.1f} s "
+            f"({med['auto_refit_false'] / med['standard']:.2f}x), auto refit=True "
+            f"{med['auto_refit_true']:.1f} s ({med['auto_refit_true'] / med['standard']:.2f}x).")
+    print(text)
+    return text
+
+
 def heatmap(clf, path, title):
     import matplotlib
 
@@ -211,6 +241,9 @@ def main():
     parser.add_argument("--recoverers", nargs="+", default=list(RECOVERERS),
                         choices=RECOVERERS)
     parser.add_argument("--max-epochs", type=int, default=None)
+    parser.add_argument("--timing", action="store_true",
+                        help="also time standard vs auto fits (median of --repeats)")
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--check-refit", action="store_true",
                         help="verify the auto_refit shortcut against a real refit=True fit")
     parser.add_argument("--out", default=None)
@@ -241,6 +274,13 @@ def main():
                             f"poly digits, {args.recoverers[-1]} recoverer, seed {seed}")
         print(f"total {time.perf_counter() - t0:.0f}s")
     text = report(pd.read_csv(csv))
+    timing_file = os.path.join(args.out, "timing.txt")
+    if args.timing:
+        with open(timing_file, "w") as fh:
+            fh.write(time_fits(args))
+    if os.path.exists(timing_file):
+        with open(timing_file) as fh:
+            text += "\n" + fh.read()
     print(text)
     if args.docs:
         splice_into(args.docs, "tuning", text)
