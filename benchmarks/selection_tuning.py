@@ -9,8 +9,9 @@ time), prints the accuracy of
   tau = 0), all three from one standard fit (``selection="iterative"``);
 - ``auto``: ``selection="auto"`` with ``refit=False`` (network trained on
   the 80% of rows not held out for tuning);
-- ``auto_logloss``: the policy ``tuning_scoring="log_loss"`` picks from
-  the same tuning table (no extra fit);
+- both ``tuning_scoring`` choices (accuracy with log-loss ties, log-loss
+  alone) from the same tuning table, no extra fit; ``auto`` columns show
+  the default;
 - ``auto_refit``: the tuned policy applied to the network trained on all
   rows. With the same ``random_state`` that network *is* the standard fit's
   (``refit=True`` retrains exactly it), so no extra fit is needed; the
@@ -49,11 +50,12 @@ from _common import (
 from sklearn.base import clone
 
 from sklearn_dymo import DyMoClassifier
-from sklearn_dymo._tuning import rank_policies
+from sklearn_dymo._tuning import SCORINGS, rank_policies
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ETAS = (0.6, 0.8)
 RECOVERERS = ("simple", "knn", "iterative", "oracle")
+DEFAULT_SCORING = DyMoClassifier().tuning_scoring
 
 
 def _recoverers(seed, X_train, X_test):
@@ -92,10 +94,12 @@ def run_one(name, seed, args):
         auto = DyMoClassifier(recoverer=recoverer, selection="auto", refit=False,
                               **params).fit(X_train, y_train)
         t_auto = time.perf_counter() - t
-        chosen = auto.selection_params_
-        # What tuning_scoring="log_loss" would have chosen from the same table.
-        ranked = rank_policies(auto.selection_tuning_, "log_loss")
-        by_loss = ranked.loc[ranked["rank"].idxmin(), "params"]
+        # The policy each tuning_scoring picks from the same validation table.
+        choices = {}
+        for scoring in SCORINGS:
+            ranked = rank_policies(auto.selection_tuning_, scoring)
+            choices[scoring] = ranked.loc[ranked["rank"].idxmin(), "params"]
+        chosen = choices[DEFAULT_SCORING]
         for eta, X in tests.items():
             observed = _accuracy(standard, X, y_test, "observed")
             every = _accuracy(standard, X, y_test, "all")
@@ -103,25 +107,27 @@ def run_one(name, seed, args):
                 "dataset": name, "seed": seed, "recoverer": rec_name, "eta": eta,
                 "observed": observed, "all": every,
                 "calibrated": _accuracy(standard, X, y_test, "iterative"),
-                "auto": _accuracy(auto, X, y_test, "auto"),
-                "auto_refit": _accuracy(
-                    standard, X, y_test, chosen["selection"],
-                    calibration_strength=chosen["calibration_strength"],
-                    reward_threshold=chosen["reward_threshold"]),
                 "auto_observed": _accuracy(auto, X, y_test, "observed"),
-                "auto_logloss": _accuracy(auto, X, y_test, by_loss["selection"],
-                                          calibration_strength=by_loss["calibration_strength"],
-                                          reward_threshold=by_loss["reward_threshold"]),
                 "chosen": "{selection} g={calibration_strength:g} t={reward_threshold:g}".format(
                     **chosen),
                 "fit_standard_s": t_standard, "fit_auto_s": t_auto,
             }
+            for scoring, policy in choices.items():
+                knobs = {"calibration_strength": policy["calibration_strength"],
+                         "reward_threshold": policy["reward_threshold"]}
+                row[f"auto_{scoring}"] = _accuracy(auto, X, y_test, policy["selection"],
+                                                   **knobs)
+                row[f"auto_refit_{scoring}"] = _accuracy(standard, X, y_test,
+                                                         policy["selection"], **knobs)
+            row["auto"] = row[f"auto_{DEFAULT_SCORING}"]
+            row["auto_refit"] = row[f"auto_refit_{DEFAULT_SCORING}"]
             rows.append(row)
             print(f"{name:>13} seed {seed} {rec_name:>9} eta {eta}: obs {observed:.3f} "
                   f"all {every:.3f} cal {row['calibrated']:.3f} auto {row['auto']:.3f} "
                   f"auto_refit {row['auto_refit']:.3f} [{row['chosen']}] "
                   f"fit ratio {t_auto / t_standard:.2f}", flush=True)
-        if args.check_refit and rec_name == args.recoverers[0] and seed == args.seeds[0]:
+        if (args.check_refit and rec_name == args.recoverers[0] and seed == args.seeds[0]
+                and name == args.datasets[0]):
             refit = DyMoClassifier(recoverer=recoverer, selection="auto", refit=True,
                                    **params).fit(X_train, y_train)
             X = tests[ETAS[-1]]
@@ -193,7 +199,9 @@ def report(df):
     mean = df.groupby(["dataset", "recoverer", "eta"], sort=False).agg(
         observed=("observed", "mean"), all=("all", "mean"), calibrated=("calibrated", "mean"),
         auto=("auto", "mean"), auto_refit=("auto_refit", "mean"),
-        auto_logloss=("auto_logloss", "mean"), chosen=("chosen", lambda c: "; ".join(sorted(set(c)))),
+        **{f"{kind}_{sc}": (f"{kind}_{sc}", "mean")
+           for kind in ("auto", "auto_refit") for sc in SCORINGS},
+        chosen=("chosen", lambda c: "; ".join(sorted(set(c)))),
     ).reset_index()
     best = np.maximum(mean["observed"], mean["all"])
     lines = [
@@ -221,9 +229,12 @@ def report(df):
         f"auto more than 1 point below the calibrated rule: "
         f"{int((mean.auto < mean.calibrated - 0.01).sum())}/{n_cells} cells (refit=False), "
         f"{int((mean.auto_refit < mean.calibrated - 0.01).sum())}/{n_cells} (refit).",
-        f"Choosing by log-loss alone instead of accuracy (tuning_scoring='log_loss'): "
-        f"within 1 point in {int((mean.auto_logloss >= best - 0.01).sum())}/{n_cells} cells, "
-        f"mean accuracy {mean.auto_logloss.mean():.4f} vs {mean.auto.mean():.4f}.",
+        f"Default tuning_scoring: {DEFAULT_SCORING!r} (the auto columns above).",
+        *[f"tuning_scoring={sc!r}: within 1 point in "
+          f"{int((mean[f'auto_{sc}'] >= best - 0.01).sum())}/{n_cells} cells "
+          f"(refit=False), {int((mean[f'auto_refit_{sc}'] >= best - 0.01).sum())}/{n_cells} "
+          f"(refit); mean accuracy {mean[f'auto_{sc}'].mean():.4f} (refit=False), "
+          f"{mean[f'auto_refit_{sc}'].mean():.4f} (refit)." for sc in SCORINGS],
         f"Extra fit time of auto (refit=False), fit_auto / fit_standard: median "
         f"{ratio.median():.2f}x (range {ratio.min():.2f}-{ratio.max():.2f}); with refit=True "
         f"add one standard fit: about {1 + ratio.median():.2f}x.",

@@ -211,9 +211,11 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         patterns; ``"rates"`` hides whole modalities at rates 0.4, 0.6 and
         0.8 (or at the rates you list); ``"auto"`` uses patterns when some
         training modality is missing, rates otherwise.
-    tuning_scoring : {"accuracy", "log_loss"}, default="accuracy"
-        ``selection="auto"`` only: the policy with the best held-out
-        accuracy wins, log-loss breaking ties; or the lowest log-loss.
+    tuning_scoring : {"log_loss", "accuracy"}, default="log_loss"
+        ``selection="auto"`` only: the policy with the lowest held-out
+        log-loss wins; or the best held-out accuracy, log-loss breaking
+        ties. Measured about equal (docs/tuning.md); log-loss uses the
+        probabilities, so it ties less on small held-out sets.
     refit : bool, default=True
         ``selection="auto"`` only: after tuning, train the network again on
         all training rows (about twice the fit time). ``False`` keeps the
@@ -349,7 +351,7 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         reward_threshold=0.0,
         tuning_fraction=0.2,
         tuning_missingness="auto",
-        tuning_scoring="accuracy",
+        tuning_scoring="log_loss",
         refit=True,
         distance="cosine",
         d_model=64,
