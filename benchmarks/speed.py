@@ -234,9 +234,30 @@ def _child(spec, timeout=1200):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _m_rows(m):
+    """Rows predicted in the M sweep: fewer for large M (cost grows ~M^2)."""
+    return 2000 if m <= 16 else 500 if m <= 32 else 200
+
+
 def bench_scaling(args, tmp):
-    rows = []
+    """Run the sweeps in ``args.sweeps``; each writes ``scaling_<sweep>.csv``."""
     width, eta = 8, 0.6
+
+    def save(sweep, rows):
+        pd.DataFrame(rows).to_csv(os.path.join(args.out, f"scaling_{sweep}.csv"), index=False)
+
+    if "predict_rows" in args.sweeps:
+        _predict_rows(args, tmp, width, eta, save)
+    if "predict_M" in args.sweeps:
+        _predict_m(args, tmp, eta, save)
+    if "fit_rows" in args.sweeps:
+        _fit_rows(args, width, eta, save)
+    if "fit_M" in args.sweeps:
+        _fit_m(args, eta, save)
+
+
+def _predict_rows(args, tmp, width, eta, save):
+    rows = []
     # predict versus rows: one model (M = 5 modalities of 8 columns)
     X, y, mods = _synthetic(2000, 5, width, 0)
     clf = DyMoClassifier(modalities=mods, recoverer=SimpleImputer(keep_empty_features=True),
@@ -252,20 +273,30 @@ def bench_scaling(args, tmp):
                      "rows_per_s": n / r["predict_s"]})
         print(f"  predict rows={n}: {n / r['predict_s']:.0f} rows/s, peak growth "
               f"{r['peak_growth_mb']:.0f} MB (data {r['data_mb']:.0f} MB)", flush=True)
+    save("predict_rows", rows)
+
+
+def _predict_m(args, tmp, eta, save):
+    rows = []
     # predict versus M: single-column modalities
     for m in args.modalities:
         X, y, mods = _synthetic(2000, m, 1, 0)
         clf = DyMoClassifier(modalities=mods, recoverer=SimpleImputer(keep_empty_features=True),
-                             max_epochs=3, random_state=0).fit(X, y)
+                             max_epochs=2, random_state=0).fit(X, y)
         model = os.path.join(tmp, f"m{m}.pkl")
         with open(model, "wb") as fh:
             pickle.dump(clf, fh)
-        n = args.m_rows
+        n = _m_rows(m)
         r = _child({"task": "predict", "model": model, "n": n, "M": m, "width": 1,
                     "eta": eta, "repeats": args.repeats})
         rows.append({"sweep": "predict_M", "n": n, "M": m, **r, "rows_per_s": n / r["predict_s"]})
         print(f"  predict M={m}: {n / r['predict_s']:.0f} rows/s, peak growth "
               f"{r['peak_growth_mb']:.0f} MB", flush=True)
+        save("predict_M", rows)
+
+
+def _fit_rows(args, width, eta, save):
+    rows = []
     # fit versus rows and versus M (each one fresh process, --fit-epochs epochs)
     for n in args.fit_rows:
         r = _child({"task": "fit", "n": n, "M": 5, "width": width, "eta": eta,
@@ -273,13 +304,18 @@ def bench_scaling(args, tmp):
         rows.append({"sweep": "fit_rows", "n": n, "M": 5, **r})
         print(f"  fit rows={n}: {r['fit_s']:.1f}s, peak growth {r['peak_growth_mb']:.0f} MB",
               flush=True)
+    save("fit_rows", rows)
+
+
+def _fit_m(args, eta, save):
+    rows = []
     for m in args.modalities:
         r = _child({"task": "fit", "n": args.m_rows, "M": m, "width": 1, "eta": eta,
                     "epochs": args.fit_epochs})
         rows.append({"sweep": "fit_M", "n": args.m_rows, "M": m, **r})
         print(f"  fit M={m}: {r['fit_s']:.1f}s (epoch {r['epoch_s']:.2f}s), peak growth "
               f"{r['peak_growth_mb']:.0f} MB", flush=True)
-    return pd.DataFrame(rows)
+        save("fit_M", rows)
 
 
 # ----------------------------------------------------------------- 4. loop
@@ -314,8 +350,13 @@ def _md(df):
 
 def report(folder, docs=None, readme=None):
     res = {name: pd.read_csv(os.path.join(folder, f"{name}.csv"))
-           for name in ("overhead", "epoch", "scaling", "loop")
+           for name in ("overhead", "epoch", "loop")
            if os.path.exists(os.path.join(folder, f"{name}.csv"))}
+    sweeps = [pd.read_csv(os.path.join(folder, f"scaling_{w}.csv")).assign(sweep=w)
+              for w in ("predict_rows", "predict_M", "fit_rows", "fit_M")
+              if os.path.exists(os.path.join(folder, f"scaling_{w}.csv"))]
+    if sweeps:
+        res["scaling"] = pd.concat(sweeps, ignore_index=True)
     parts, lines = [], []
     if "overhead" in res:
         o = res["overhead"]
@@ -394,6 +435,12 @@ def main():
     parser.add_argument("--parts", nargs="+", default=["overhead", "epoch", "loop", "scaling"],
                         choices=["overhead", "epoch", "loop", "scaling"])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--sweeps", nargs="+",
+                        default=["predict_rows", "predict_M", "fit_rows", "fit_M"],
+                        choices=["predict_rows", "predict_M", "fit_rows", "fit_M"],
+                        help="scaling sweeps to run (each writes scaling_<sweep>.csv)")
+    parser.add_argument("--max-modalities", type=int, default=64,
+                        help="largest M of the modality sweeps (default 64; quick 32)")
     parser.add_argument("--out", default=None)
     parser.add_argument("--report-only", action="store_true",
                         help="rebuild the tables and targets from the CSVs in --out")
@@ -415,8 +462,9 @@ def main():
     args.knn_rows = 500
     args.loop_rows = 2000 if quick else 10**4
     args.predict_rows = [10**3, 10**4, 10**5] if quick else [10**3, 10**4, 10**5, 10**6]
-    args.modalities = [2, 4, 8, 16, 32] if quick else [2, 4, 8, 16, 32, 64]
-    args.m_rows = 2000
+    args.modalities = [m for m in (2, 4, 8, 16, 32, 64)
+                       if m <= (min(args.max_modalities, 32) if quick else args.max_modalities)]
+    args.m_rows = 2000  # fit sweep rows
     args.fit_rows = [10**3, 10**4, 3 * 10**4] if quick else [10**3, 10**4, 10**5]
     if args.out is None:
         args.out = os.path.join(HERE, "results", "speed_quick" if quick else "speed")
@@ -435,8 +483,7 @@ def main():
         if "scaling" in parts:
             print("scaling", flush=True)
             with tempfile.TemporaryDirectory() as tmp:
-                bench_scaling(args, tmp).to_csv(os.path.join(args.out, "scaling.csv"),
-                                                index=False)
+                bench_scaling(args, tmp)
         print(f"total {time.perf_counter() - t0:.0f}s", flush=True)
     report(args.out, args.docs, args.readme)
 
