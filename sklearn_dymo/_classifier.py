@@ -526,6 +526,7 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         self._check_params()
+        self.__dict__.pop("selection_tuning_", None)  # a refit must not keep an old tuning
         X = check_input_X(self, X, reset=True, min_samples=2)
         y = _check_targets(y, X.shape[0])
         encoder = LabelEncoder().fit(y)

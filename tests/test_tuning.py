@@ -166,6 +166,13 @@ def test_auto_needs_the_recoverer_inside_and_two_samples_per_class(toy_data):
     fitted_plain = DyMoClassifier(modalities=modalities, **{**FAST, "max_epochs": 1}).fit(X, y)
     with pytest.raises(ValueError, match="fit with selection='auto' first"):
         fitted_plain.select_modalities(X, selection="auto")
+    # Refitting a tuned model without auto drops the old tuning.
+    tuned = DyMoClassifier(modalities=modalities, selection="auto", refit=False,
+                           **{**FAST, "max_epochs": 1}).fit(X, y)
+    assert hasattr(tuned, "selection_tuning_")
+    tuned.set_params(selection="iterative").fit(X, y)
+    assert not hasattr(tuned, "selection_tuning_")
+    assert tuned.selection_params_["selection"] == "iterative"
 
 
 # ------------------------------------------------ the tuner on bundled data
