@@ -75,7 +75,12 @@ def test_knobs_are_searchable(toy_data):
     grid = GridSearchCV(est, {"calibration_strength": [0.0, 2.0],
                               "reward_threshold": [-0.5, 0.5]}, cv=2).fit(X_train, y)
     assert len(grid.cv_results_["params"]) == 4
-    assert grid.best_estimator_.selection_params_["reward_threshold"] in (-0.5, 0.5)
+    # The refitted best model predicts with the knobs the search chose.
+    chosen = grid.best_estimator_.selection_params_
+    assert chosen["reward_threshold"] == grid.best_params_["reward_threshold"]
+    assert chosen["calibration_strength"] == grid.best_params_["calibration_strength"]
+    scores = grid.cv_results_["mean_test_score"]
+    assert np.isfinite(scores).all()
 
 
 @pytest.mark.parametrize("params, match", [
