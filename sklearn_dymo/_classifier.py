@@ -27,7 +27,7 @@ from skorch.dataset import ValidSplit
 
 from ._distances import DISTANCES
 from ._losses import DyMoLoss, PrototypeUpdate
-from ._masks import missing_entries, observed_modalities
+from ._masks import blank_modalities, missing_entries, observed_modalities
 from ._modalities import resolve_modalities, split_indicator_columns
 from ._network import DyMoNetwork
 from ._persistence import VersionedPickleMixin
@@ -133,24 +133,32 @@ def _check_targets(y, n_samples):
     return y
 
 
-def _check_early_stopping_split(y_enc, classes, fraction):
-    """Fail early, with the fix, where a stratified validation split cannot exist."""
+def _row_chunks(n_rows):
+    """Slices of at most ``PREDICT_CHUNK`` rows covering ``range(n_rows)``."""
+    return (slice(start, start + PREDICT_CHUNK) for start in range(0, n_rows, PREDICT_CHUNK))
+
+
+def _check_stratified_holdout(y_enc, classes, n_held, purpose, fix_rare, fix_size):
+    """Fail early, with the fix, where a stratified hold-out split cannot exist.
+
+    Shared by ``early_stopping`` (validation rows) and ``selection="auto"``
+    (tuning rows): every class needs 2 samples, and ``n_held`` must leave
+    at least one row per class on both sides.
+    """
     counts = np.bincount(y_enc, minlength=len(classes))
     if counts.min() < 2:
         rare = [classes[k] for k in np.flatnonzero(counts < 2)][:10]
         raise ValueError(
-            f"early_stopping holds out a stratified validation set, but classes "
-            f"{rare} have a single training sample. Use early_stopping=False, or "
-            "drop or merge the rarest classes."
+            f"{purpose} holds out stratified rows, but classes {rare} have a single "
+            f"training sample (a stratified split needs at least 2 samples per "
+            f"class). {fix_rare}"
         )
     n = y_enc.shape[0]
-    n_valid = int(np.ceil(fraction * n))
-    if n_valid < len(classes) or n - n_valid < len(classes):
+    if n_held < len(classes) or n - n_held < len(classes):
         raise ValueError(
-            f"early_stopping with validation_fraction={fraction} holds out {n_valid} "
-            f"of {n} rows, but a stratified split needs at least one row per class "
-            f"({len(classes)} classes) on both sides. Raise or lower "
-            "validation_fraction, or use early_stopping=False."
+            f"{purpose} holds out {n_held} of {n} rows, but a stratified split needs "
+            f"at least one row per class ({len(classes)} classes) on both sides. "
+            f"{fix_size}"
         )
 
 
@@ -539,7 +547,11 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
             )
         y_enc = encoder.transform(y)
         if self.early_stopping:
-            _check_early_stopping_split(y_enc, self.classes_, self.validation_fraction)
+            _check_stratified_holdout(
+                y_enc, self.classes_, int(np.ceil(self.validation_fraction * len(y_enc))),
+                f"early_stopping with validation_fraction={self.validation_fraction}",
+                "Use early_stopping=False, or drop or merge the rarest classes.",
+                "Raise or lower validation_fraction, or use early_stopping=False.")
 
         names = getattr(self, "feature_names_in_", None)
         value_index, self._indicator_of = split_indicator_columns(names)
@@ -604,16 +616,12 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
 
     def _tuning_split(self, y_enc, seed):
         """Stratified (train, held-out) row indices for ``selection="auto"``."""
-        counts = np.bincount(y_enc, minlength=len(self.classes_))
         n = y_enc.shape[0]
         n_tune = int(min(np.ceil(self.tuning_fraction * n), MAX_TUNING_ROWS))
-        if counts.min() < 2 or n_tune < len(self.classes_) or n - n_tune < len(self.classes_):
-            raise ValueError(
-                f"selection='auto' holds out a stratified {n_tune} of {n} rows to tune "
-                "the selection, which needs at least 2 samples per class and one row "
-                f"per class on both sides ({len(self.classes_)} classes, smallest has "
-                f"{counts.min()}). Change tuning_fraction, or use another selection."
-            )
+        fix = "Change tuning_fraction, or use another selection."
+        _check_stratified_holdout(
+            y_enc, self.classes_, n_tune,
+            f"selection='auto' with tuning_fraction={self.tuning_fraction}", fix, fix)
         train, tune = train_test_split(np.arange(n), test_size=n_tune, stratify=y_enc,
                                        random_state=seed)
         return np.sort(train), np.sort(tune)
@@ -624,11 +632,9 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         observed = observed_modalities(missing, self._modality_spec)
         rows, hide = hidden_modalities(observed, train_observed, missingness,
                                        len(self.modality_names_), rng)
-        values = values[rows]  # a copy: the hidden modalities become NaN
-        for j, cols in enumerate(self._modality_spec.columns):
-            values[np.ix_(hide[:, j], cols)] = np.nan
-        chunks = (self._prepare_rows(values[start:start + PREDICT_CHUNK])
-                  for start in range(0, values.shape[0], PREDICT_CHUNK))
+        # values[rows] is a copy: the hidden modalities become NaN there only.
+        values = blank_modalities(values[rows], hide, self._modality_spec.columns)
+        chunks = (self._prepare_rows(values[chunk]) for chunk in _row_chunks(values.shape[0]))
         module = self.net_.module_
         module.eval()
         scorer = LatentScorer(self.subset_statistics_, self.distance, self.temperature)
@@ -760,14 +766,12 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         # so memory stays bounded however many rows come in. Recoverers are
         # applied per chunk: they must treat rows independently (sklearn's
         # imputers do).
-        chunks = (self._prepare_rows(X[start:start + PREDICT_CHUNK])
-                  for start in range(0, X.shape[0], PREDICT_CHUNK))
+        chunks = (self._prepare_rows(X[rows]) for rows in _row_chunks(X.shape[0]))
         return self._select_chunks(chunks, *policy)
 
     def _select_prepared(self, x, observed, selection):
         """Selection on recovered, standardised rows (no recovery cost)."""
-        chunks = ((x[start:start + PREDICT_CHUNK], observed[start:start + PREDICT_CHUNK])
-                  for start in range(0, x.shape[0], PREDICT_CHUNK))
+        chunks = ((x[rows], observed[rows]) for rows in _row_chunks(x.shape[0]))
         return self._select_chunks(chunks, *self._policy(selection))
 
     @torch.no_grad()

@@ -60,3 +60,29 @@ def all_subsets(n_modalities):
     """Every non-empty subset as a ``(2**M - 1, M)`` bool tensor, key order."""
     keys = torch.arange(1, 2**n_modalities, dtype=torch.long)
     return (keys[:, None] & subset_bits(n_modalities)[None, :]) != 0
+
+
+def drop_mask(n_samples, n_modalities, rate, rng):
+    """Whole modalities to drop: ``round(rate * M)`` per sample, at most ``M - 1``.
+
+    The paper's missing-rate protocol, shared by
+    :func:`~sklearn_dymo.datasets.drop_modalities` and the held-out rows of
+    ``selection="auto"``. Draws from ``rng`` only when something is dropped.
+
+    Returns
+    -------
+    bool ndarray of shape (n_samples, n_modalities)
+    """
+    k = min(int(round(rate * n_modalities)), n_modalities - 1)
+    dropped = np.zeros((n_samples, n_modalities), dtype=bool)
+    if k > 0:
+        order = np.argsort(rng.random_sample((n_samples, n_modalities)), axis=1)
+        np.put_along_axis(dropped, order[:, :k], True, axis=1)
+    return dropped
+
+
+def blank_modalities(values, dropped, columns):
+    """Set the columns of each sample's ``dropped`` modalities to NaN, in place."""
+    for j, cols in enumerate(columns):
+        values[np.ix_(dropped[:, j], cols)] = np.nan
+    return values

@@ -25,6 +25,7 @@ import pandas as pd
 import torch
 from sklearn.metrics import log_loss
 
+from ._masks import drop_mask
 from ._rewards import get_reward_rule
 from ._selection import select
 
@@ -108,12 +109,8 @@ def hidden_modalities(observed, train_observed, missingness, n_modalities, rng):
             hides.append(observed & ~keep)
     else:
         for rate in missingness:
-            k = min(int(round(rate * n_modalities)), n_modalities - 1)
-            order = np.argsort(rng.random_sample((n, n_modalities)), axis=1)
-            hide = np.zeros((n, n_modalities), dtype=bool)
-            np.put_along_axis(hide, order[:, :k], True, axis=1)
             rows.append(np.arange(n))
-            hides.append(hide)
+            hides.append(drop_mask(n, n_modalities, rate, rng))
     return np.concatenate(rows), np.concatenate(hides)
 
 

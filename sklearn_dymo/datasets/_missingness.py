@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
+from .._masks import blank_modalities, drop_mask
 from .._modalities import resolve_modalities
 
 
@@ -45,15 +46,9 @@ def drop_modalities(X, modalities, rate, random_state=None):
     if values.ndim != 2:
         raise ValueError(f"X must be 2-D, got shape {values.shape}")
     spec = resolve_modalities(modalities, values.shape[1], names)
-    n, m = values.shape[0], spec.n_modalities
-    k = min(int(round(rate * m)), m - 1)
-    if k > 0:
-        rng = check_random_state(random_state)
-        order = np.argsort(rng.random_sample((n, m)), axis=1)
-        dropped = np.zeros((n, m), dtype=bool)
-        np.put_along_axis(dropped, order[:, :k], True, axis=1)
-        for j, cols in enumerate(spec.columns):
-            values[np.ix_(dropped[:, j], cols)] = np.nan
+    dropped = drop_mask(values.shape[0], spec.n_modalities, rate,
+                        check_random_state(random_state))
+    blank_modalities(values, dropped, spec.columns)
     if is_frame:
         return pd.DataFrame(values, columns=X.columns, index=X.index)
     return values
