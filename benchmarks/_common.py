@@ -33,6 +33,7 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch, check_random_state
 
+from sklearn_dymo._masks import drop_mask
 from sklearn_dymo.datasets import (
     drop_modalities,
     load_breast_cancer_modalities,
@@ -146,13 +147,7 @@ def drop_within(X, modalities, rate, fraction=0.5, random_state=None):
     rng = check_random_state(random_state)
     values = np.array(X, dtype=np.float64, copy=True)
     cols = [np.asarray(c) for c in modalities.values()]
-    n, m = values.shape[0], len(cols)
-    k = min(round(rate * m), m - 1)
-    if k <= 0:
-        return values
-    order = np.argsort(rng.random_sample((n, m)), axis=1)
-    damaged = np.zeros((n, m), dtype=bool)
-    np.put_along_axis(damaged, order[:, :k], True, axis=1)
+    damaged = drop_mask(values.shape[0], len(cols), rate, rng)
     for j, c in enumerate(cols):
         n_lost = max(1, round(fraction * c.size))
         rows = np.flatnonzero(damaged[:, j])
@@ -380,3 +375,21 @@ def splice_into(doc_path, name, text):
     _, tail = rest.split(end, 1)
     with open(doc_path, "w") as fh:
         fh.write(f"{head}{start}\n{text.strip()}\n{end}{tail}")
+
+
+def write_report(folder, name, parts, lines, docs=None, docs_block=None):
+    """Save a script's report and PASS/MISS lines, print them, splice into docs.
+
+    Writes ``folder/name`` (the markdown ``parts`` plus a Targets block
+    made of ``lines``) and ``folder/targets.txt``; with ``docs``, the same
+    text replaces the ``docs_block`` block of that markdown file.
+    """
+    parts = [*parts, "### Targets\n\n```\n" + "\n".join(lines) + "\n```"]
+    text = "\n\n".join(parts)
+    with open(os.path.join(folder, name), "w") as fh:
+        fh.write(text + "\n")
+    with open(os.path.join(folder, "targets.txt"), "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    print(text)
+    if docs:
+        splice_into(docs, docs_block, text)

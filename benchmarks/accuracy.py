@@ -57,6 +57,7 @@ from _common import (
     splice_into,
     split,
     stress_source,
+    write_report,
 )
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -334,15 +335,7 @@ def report(folder, images, docs=None, readme=None):
     f = fits.groupby(["dataset", "model"])["fit_s"].median().unstack("model").round(1)
     parts.append("### Fit times (s, median over seeds and training conditions, 1 thread)\n\n"
                  + f.reset_index().to_markdown(index=False))
-    lines = targets(acc)
-    parts.append("### Targets\n\n```\n" + "\n".join(lines) + "\n```")
-    with open(os.path.join(folder, "tables.md"), "w") as fh:
-        fh.write("\n\n".join(parts) + "\n")
-    with open(os.path.join(folder, "targets.txt"), "w") as fh:
-        fh.write("\n".join(lines) + "\n")
-    print("\n\n".join(parts))
-    if docs:
-        splice_into(docs, "accuracy-tables", "\n\n".join(parts))
+    write_report(folder, "tables.md", parts, targets(acc), docs, "accuracy-tables")
     if readme:
         splice_into(readme, "accuracy-headline", headline)
     plots(acc, stress, images)

@@ -48,6 +48,7 @@ from _common import (
     per_sample_select,
     splice_into,
     split,
+    write_report,
 )
 from _timing import median_time
 from sklearn.impute import SimpleImputer
@@ -412,14 +413,7 @@ def report(folder, docs=None, readme=None):
             lines.append(f"{'PASS' if ok else 'MISS'}  fit time not growing with 2^M: M "
                          f"{int(a.M)} -> {int(b.M)}: time x{t_ratio:.1f} (2^M grows "
                          f"x{2.0 ** (b.M - a.M):.3g}; target <= (M ratio)^2 = {k ** 2:.0f}x)")
-    parts.append("### Targets\n\n```\n" + "\n".join(lines) + "\n```")
-    with open(os.path.join(folder, "speed.md"), "w") as fh:
-        fh.write("\n\n".join(parts) + "\n")
-    with open(os.path.join(folder, "targets.txt"), "w") as fh:
-        fh.write("\n".join(lines) + "\n")
-    print("\n\n".join(parts))
-    if docs:
-        splice_into(docs, "speed-tables", "\n\n".join(parts))
+    write_report(folder, "speed.md", parts, lines, docs, "speed-tables")
     if readme:
         splice_into(readme, "speed-summary", "Speed targets (`python benchmarks/speed.py`):"
                     "\n\n```\n" + "\n".join(lines) + "\n```")
