@@ -77,18 +77,18 @@ class SelectionOutcome:
     records: dict
 
 
-def _forward(network, tokens, rows, masks):
-    """Logits and latents of ``tokens[rows]`` under ``masks``, chunked."""
+def _forward(network, cache, rows, masks):
+    """Logits and latents of cached rows ``rows`` under ``masks``, chunked."""
     logits, zs = [], []
     for start in range(0, rows.shape[0], CHUNK):
-        r = rows[start:start + CHUNK]
-        chunk_logits, z = network.heads(network.fuse(tokens[r], masks[start:start + CHUNK]))
+        chunk = slice(start, start + CHUNK)
+        chunk_logits, z = network.heads(network.fuse_pairs(cache, rows[chunk], masks[chunk]))
         logits.append(chunk_logits)
         zs.append(z)
     if not logits:
         n_classes = network.classifier.out_features
         latent = network.projection[-1].out_features
-        return tokens.new_zeros(0, n_classes), tokens.new_zeros(0, latent)
+        return cache.seq.new_zeros(0, n_classes), cache.seq.new_zeros(0, latent)
     return torch.cat(logits), torch.cat(zs)
 
 
@@ -173,6 +173,8 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
     n, _ = observed.shape
     device = tokens.device
     has_observed = observed.any(1)
+    # The first layer's per-token work is shared by every candidate of a row.
+    cache = network.first_layer_cache(tokens)
     if strategy in ("observed", "all"):
         final = observed.clone()
         if strategy == "all":
@@ -180,17 +182,17 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
         else:
             final[~has_observed] = True  # nothing observed: use everything recovered
         rows = torch.arange(n, device=device)
-        logits, _ = _forward(network, tokens, rows, final)
+        logits, _ = _forward(network, cache, rows, final)
         return SelectionOutcome(logits, final, _empty_records())
 
     n_classes = network.classifier.out_features
     current = observed.clone()
-    logits = tokens.new_zeros(n, n_classes)
+    logits = cache.seq.new_zeros(n, n_classes)
     cur_log_p = torch.full((n,), -math.log(n_classes), dtype=torch.float64, device=device)
     cur_log_ics = torch.zeros(n, dtype=torch.float64, device=device)
     base_rows = has_observed.nonzero()[:, 0]
     if base_rows.numel():
-        base_logits, base_z = _forward(network, tokens, base_rows, current[base_rows])
+        base_logits, base_z = _forward(network, cache, base_rows, current[base_rows])
         score = scorer(base_logits, base_z, current[base_rows])
         logits[base_rows] = base_logits
         cur_log_p[base_rows] = score.log_p
@@ -204,7 +206,7 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
         sample, modality = candidates.nonzero(as_tuple=True)
         masks = current[sample]
         masks[torch.arange(sample.shape[0], device=device), modality] = True
-        pair_logits, pair_z = _forward(network, tokens, sample, masks)
+        pair_logits, pair_z = _forward(network, cache, sample, masks)
         score = scorer(pair_logits, pair_z, masks)
         reward = _checked(reward_rule(LatentScore(cur_log_p[sample], cur_log_ics[sample]),
                                       score), reward_rule, sample.shape[0])
@@ -246,7 +248,7 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
         changed = (current != observed).any(1)
         rows = changed.nonzero()[:, 0]
         if rows.numel():
-            logits[rows], _ = _forward(network, tokens, rows, current[rows])
+            logits[rows], _ = _forward(network, cache, rows, current[rows])
     records = concat_records(parts)
     return SelectionOutcome(logits, current, records)
 
