@@ -41,15 +41,24 @@ class FirstLayerCache:
     ----------
     seq : Tensor (n, T, d)
         [CLS] followed by every modality token (``T = 1 + M * L``).
-    scores : Tensor (n, H, T, T)
-        Scaled query-key products of the first layer, before masking.
-    values : Tensor (n, H, T, d_head)
-        Value vectors of the first layer.
+    queries : Tensor (n, H, T, d_head)
+        Query vectors of the first layer, already scaled by ``d_head**-0.5``.
+    keys, values : Tensor (n, H, T, d_head)
+        Key and value vectors of the first layer.
+
+    Query-key products are formed per pair, on its visible tokens only,
+    so the cache grows linearly with ``T``.
     """
 
     seq: torch.Tensor
-    scores: torch.Tensor
+    queries: torch.Tensor
+    keys: torch.Tensor
     values: torch.Tensor
+
+    def rows(self, part):
+        """The cache of rows ``part`` (a slice)."""
+        return FirstLayerCache(self.seq[part], self.queries[part], self.keys[part],
+                               self.values[part])
 
 
 def _heads(x, n_heads):
@@ -72,8 +81,7 @@ def first_layer_cache(layers, cls_token, tokens):
     attn = layer.self_attn
     q, k, v = F.linear(layer.norm1(seq), attn.in_proj_weight, attn.in_proj_bias).chunk(3, -1)
     q, k, v = (_heads(t, attn.num_heads) for t in (q, k, v))
-    scale = q.shape[-1] ** -0.5
-    return FirstLayerCache(seq, (q * scale) @ k.transpose(-1, -2), v)
+    return FirstLayerCache(seq, q * q.shape[-1] ** -0.5, k, v)
 
 
 def _masked_softmax(scores, key_bias):
@@ -126,18 +134,20 @@ def _first_layer_attention(layer, cache, rows, positions, repeats, key_bias, dro
 
     With ``repeats`` (training: each row under ``A`` subsets, pairs in row
     order, no compaction) one matrix product per row serves all its
-    subsets; otherwise the cached scores and values of each pair's visible
+    subsets; otherwise the cached queries, keys and values of each pair's visible
     tokens are gathered.
     """
     if repeats is None:
         r = rows[:, None]
-        scores = cache.scores[r[:, :, None], :, positions[:, :, None], positions[:, None, :]]
-        values = cache.values[r, :, positions]  # (N, W, H, d_head)
-        probs = _masked_softmax(scores.permute(0, 3, 1, 2), key_bias)
-        return _attention_output(layer, probs, values.transpose(1, 2), drop)
-    n, h, t, _ = cache.scores.shape
+        # (N, W, H, d_head) -> (N, H, W, d_head)
+        q, k, v = (t[r, :, positions].transpose(1, 2)
+                   for t in (cache.queries, cache.keys, cache.values))
+        probs = _masked_softmax(q @ k.transpose(-1, -2), key_bias)
+        return _attention_output(layer, probs, v, drop)
+    n, h, t, _ = cache.queries.shape
     bias = key_bias.view(n, repeats, 1, 1, t)
-    probs = _masked_softmax(cache.scores[:, None], bias)  # (n, A, H, T, T)
+    scores = cache.queries @ cache.keys.transpose(-1, -2)
+    probs = _masked_softmax(scores[:, None], bias)  # (n, A, H, T, T)
     probs = drop(probs, layer.self_attn.dropout)
     shared = probs.transpose(1, 2).reshape(n, h, repeats * t, t) @ cache.values
     shared = shared.view(n, h, repeats, t, -1).permute(0, 2, 3, 1, 4)
@@ -154,6 +164,12 @@ def _feed_forward(layer, x, drop):
 def _attention_block(layer, x, attended, drop):
     """``x + dropout1(out_proj(attended))``."""
     return x + drop(layer.self_attn.out_proj(attended), layer.dropout1.p)
+
+
+#: Attention-score entries one call may hold (2**24 floats: 64 MB in
+#: float32); larger batches of pairs are split, so memory stays bounded at
+#: large M however many pairs come in.
+MAX_SCORES = 1 << 24
 
 
 def fuse_pairs(layers, norm, cache, rows, masks, tokens_per_modality, generator=None,
@@ -181,6 +197,31 @@ def fuse_pairs(layers, norm, cache, rows, masks, tokens_per_modality, generator=
     -------
     Tensor (N, d)
     """
+    n_pairs, seq_len = rows.shape[0], cache.seq.shape[1]
+    step = max(1, MAX_SCORES // (cache.queries.shape[1] * seq_len * seq_len))
+    if n_pairs <= step:
+        return _fuse(layers, norm, cache, rows, masks, tokens_per_modality, generator, repeats)
+    parts = []
+    if repeats is None:
+        for start in range(0, n_pairs, step):
+            chunk = slice(start, start + step)
+            parts.append(_fuse(layers, norm, cache, rows[chunk], masks[chunk],
+                               tokens_per_modality, generator, None))
+    else:
+        # Keep every row's subsets together (the shared first-layer product).
+        per = max(1, step // repeats)
+        for start in range(0, cache.seq.shape[0], per):
+            part = cache.rows(slice(start, start + per))
+            n = part.seq.shape[0]
+            parts.append(_fuse(
+                layers, norm, part, torch.arange(n, device=rows.device).repeat_interleave(repeats),
+                masks[start * repeats:(start + n) * repeats], tokens_per_modality, generator,
+                repeats))
+    return torch.cat(parts)
+
+
+def _fuse(layers, norm, cache, rows, masks, tokens_per_modality, generator, repeats):
+    """``fuse_pairs`` on one batch of pairs small enough to hold at once."""
     drop = Dropout(layers[0].training, generator)
     n_pairs = rows.shape[0]
     seq_len = cache.seq.shape[1]
@@ -190,13 +231,14 @@ def fuse_pairs(layers, norm, cache, rows, masks, tokens_per_modality, generator=
 
     def bias_of(valid):
         # Additive key mask: 0 where visible, -inf where hidden.
-        bias = torch.zeros(valid.shape, dtype=cache.scores.dtype, device=valid.device)
+        bias = torch.zeros(valid.shape, dtype=cache.seq.dtype, device=valid.device)
         return bias.masked_fill(~valid, float("-inf"))[:, None, None, :]
 
     first = layers[0]
     if len(layers) == 1:
         # The first layer is also the last: [CLS] queries only.
-        probs = _masked_softmax(cache.scores[rows, :, 0, :], bias_of(visible)[:, :, 0])
+        scores = (cache.queries[rows, :, :1] @ cache.keys[rows].transpose(-1, -2))[:, :, 0]
+        probs = _masked_softmax(scores, bias_of(visible)[:, :, 0])
         probs = drop(probs, first.self_attn.dropout)
         attended = (probs[..., None] * cache.values[rows]).sum(-2).flatten(1)
         cls = _attention_block(first, cache.seq[rows, 0], attended, drop)
@@ -209,7 +251,7 @@ def fuse_pairs(layers, norm, cache, rows, masks, tokens_per_modality, generator=
     width = valid.shape[1]
     key_bias = bias_of(valid)
 
-    # First layer: scores and values come from the cache; the rest of every
+    # First layer: queries, keys and values come from the cache; the rest of every
     # layer runs on the visible tokens of each pair only (flat, ``(V, d)``).
     flat = valid.flatten().nonzero()[:, 0]
     pair, slot = flat // width, flat % width

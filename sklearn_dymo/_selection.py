@@ -146,8 +146,30 @@ def _first_best(sample, reward, n):
     return first[first < n_pairs]
 
 
+def first_round_candidates(observed, max_candidates, priority):
+    """Each sample's candidates: its missing modalities, at most ``max_candidates``.
+
+    The bound keeps the missing modalities of highest ``priority`` (ties:
+    lower index), so iterative selection costs at most
+    ``1 + k (k + 1) / 2`` transformer passes per sample instead of
+    ``1 + m (m + 1) / 2`` with ``m`` missing modalities.
+    """
+    candidates = ~observed
+    if max_candidates is None or not candidates.numel():
+        return candidates
+    if int(candidates.sum(1).max()) <= max_candidates:
+        return candidates
+    # Rank by priority (descending), ties by index: a stable sort of -priority.
+    order = torch.sort(-priority.double(), stable=True).indices.to(observed.device)
+    ranked = candidates[:, order]
+    keep = ranked & (ranked.long().cumsum(1) <= max_candidates)
+    bounded = torch.zeros_like(candidates)
+    bounded[:, order] = keep
+    return bounded
+
+
 def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
-           threshold=0.0):
+           threshold=0.0, max_candidates=None, priority=None):
     """Run selection for one batch of encoded rows.
 
     Parameters
@@ -163,6 +185,12 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
     threshold : float
         A candidate is accepted when its reward is above this (``tau``; the
         paper's Algorithm 1 uses 0) and dropped otherwise.
+    max_candidates : int, optional
+        At most this many candidates per sample, chosen by ``priority``
+        (``first_round_candidates``); ``None`` considers every missing
+        modality, as the paper does.
+    priority : Tensor (M,), optional
+        Higher first; required with ``max_candidates``.
 
     Returns
     -------
@@ -198,7 +226,7 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
         cur_log_p[base_rows] = score.log_p
         cur_log_ics[base_rows] = score.log_ics
 
-    candidates = ~observed
+    candidates = first_round_candidates(observed, max_candidates, priority)
     forced = ~has_observed  # must take one candidate on its first step
     parts = []
     step = 0

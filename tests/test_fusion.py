@@ -118,3 +118,22 @@ def test_pairs_with_few_visible_tokens_equal_the_plain_transformer(n_layers):
     fast = net.fuse_pairs(net.first_layer_cache(tokens), rows, masks)
     reference = net.fuse_reference(tokens[rows], masks)
     torch.testing.assert_close(fast, reference, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("use_repeats", [False, True])
+def test_large_batches_are_split_without_changing_outputs(monkeypatch, use_repeats):
+    import sklearn_dymo._fusion as fusion
+
+    g = torch.Generator().manual_seed(5)
+    net = _net(2, 1).eval()
+    x = torch.randn(6, 8, generator=g, dtype=torch.float64)
+    masks = torch.rand(6, 3, len(COLUMNS), generator=g) < 0.5
+    cache = net.first_layer_cache(net.encode(x))
+    rows = torch.arange(6).repeat_interleave(3)
+    flat = masks.reshape(18, -1)
+    repeats = 3 if use_repeats else None
+    whole = net.fuse_pairs(cache, rows, flat, repeats)
+    # One pair's scores are H * T * T = 4 * 5 * 5 = 100 entries: chunks of 4 pairs.
+    monkeypatch.setattr(fusion, "MAX_SCORES", 400)
+    split = net.fuse_pairs(cache, rows, flat, repeats)
+    torch.testing.assert_close(split, whole, rtol=1e-12, atol=1e-12)
