@@ -210,6 +210,15 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
     reward_threshold : float, default=0.0
         ``tau`` in that test (0 in the paper). Negative values accept
         recovered modalities more readily, positive values less.
+    max_candidates : int or None, default=None
+        Iterative and simultaneous selection only: consider at most this
+        many recovered modalities per sample, those that tell most about
+        the class on their own in the training data
+        (``subset_statistics_.modality_information``). Bounds iterative
+        selection at ``1 + k (k + 1) / 2`` transformer passes per sample
+        instead of growing with ``M**2``; ``None`` considers every missing
+        modality, as the paper does. For many modalities: see
+        docs/performance.md for its measured speed and changed predictions.
     tuning_fraction : float in (0, 1), default=0.2
         ``selection="auto"`` only: fraction of the training rows held out,
         stratified, to tune the selection (at most 2,000 rows).
@@ -358,6 +367,7 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         calibrate=True,
         calibration_strength=1.0,
         reward_threshold=0.0,
+        max_candidates=None,
         tuning_fraction=0.2,
         tuning_missingness="auto",
         tuning_scoring="log_loss",
@@ -396,6 +406,7 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         self.calibrate = calibrate
         self.calibration_strength = calibration_strength
         self.reward_threshold = reward_threshold
+        self.max_candidates = max_candidates
         self.tuning_fraction = tuning_fraction
         self.tuning_missingness = tuning_missingness
         self.tuning_scoring = tuning_scoring
@@ -439,6 +450,8 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(f"selection must be one of {SELECTIONS}, got {self.selection!r}")
         _check_real("calibration_strength", self.calibration_strength, 0.0)
         _check_real("reward_threshold", self.reward_threshold, -np.inf)
+        if self.max_candidates is not None:
+            _check_int("max_candidates", self.max_candidates, 1)
         _check_real("tuning_fraction", self.tuning_fraction, 0.0, 1.0, low_open=True)
         if self.tuning_scoring not in SCORINGS:
             raise ValueError(
@@ -788,7 +801,8 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         for x, observed in chunks:
             tokens = module.encode(x.to(self.device_))
             out = select(module, tokens, observed.to(self.device_), scorer, rule, strategy,
-                         threshold=threshold)
+                         threshold=threshold, max_candidates=self.max_candidates,
+                         priority=self._candidate_priority())
             logits = out.logits.double()
             if not torch.isfinite(logits).all():
                 raise RuntimeError(
@@ -822,6 +836,18 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         })
         used = pd.DataFrame(used, columns=self.modality_names_)
         return SelectionResult(proba=proba, path=path, rewards=rewards, used=used)
+
+    def _candidate_priority(self):
+        """Order of candidates under ``max_candidates`` (most informative first)."""
+        if self.max_candidates is None:
+            return None
+        info = getattr(self.subset_statistics_, "modality_information", None)
+        if info is None:
+            raise ValueError(
+                "max_candidates needs the per-modality information computed in fit; "
+                "this model was fitted by an older version: fit it again"
+            )
+        return info
 
     # ------------------------------------------------------------ persistence
     def __getstate__(self):
