@@ -45,7 +45,7 @@ from ._modalities import resolve_modalities, split_indicator_columns
 from ._network import DyMoNetwork
 from ._params import check_int, check_real, resolve_optimizer, resolve_tuning_missingness
 from ._persistence import VersionedPickleMixin
-from ._prototypes import compute_subset_statistics
+from ._prototypes import compute_subset_statistics, describe_unsupported
 from ._recovery import check_recoverer, fit_recoverer, recover
 from ._result import SelectionResult
 from ._rewards import get_reward_rule
@@ -156,8 +156,8 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         for modality in [n for n, seen in zip(spec.names, observed.any(axis=0)) if not seen]:
             warnings.warn(
                 f"modality {modality!r} is never fully observed in the training data; "
-                "the network cannot learn from it, and at predict time it is only "
-                "ever used as a recovered candidate",
+                "the network cannot learn from it, so selection never adds it (only "
+                "selection='all' uses its recovered values)",
                 UserWarning,
                 stacklevel=3,
             )
@@ -177,6 +177,7 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
                 "calibration_strength": self.calibration_strength,
                 "reward_threshold": self.reward_threshold,
             }
+            self._warn_unsupported_subsets()
             return self
 
         if self._indicator_of:
@@ -195,7 +196,15 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         self.selection_params_ = dict(best["params"])
         if self.refit:
             self._fit_network(values, missing, observed, y_enc, seed)
+        self._warn_unsupported_subsets()
         return self
+
+    def _warn_unsupported_subsets(self):
+        """Say once, after fit, when the training data limit the selection."""
+        words = describe_unsupported(self.subset_statistics_, self.modality_names_)
+        if words is not None and self.selection_params_["selection"] in (
+                "iterative", "simultaneous"):
+            warnings.warn(f"{type(self).__name__}: {words}.", UserWarning, stacklevel=4)
 
     def _tune_selection(self, values, missing, y_enc, train_observed, missingness, seed):
         """Score every selection policy on the held-out rows (``selection_tuning_``)."""

@@ -234,6 +234,15 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
         sample, modality = candidates.nonzero(as_tuple=True)
         masks = current[sample]
         masks[torch.arange(sample.shape[0], device=device), modality] = True
+        # Never move to a subset the training data did not support: its
+        # prototypes and spreads would be noise.
+        # (A row with nothing observed may still take any first modality.)
+        reachable = scorer.stats.is_supported(masks) | forced[sample]
+        if not reachable.all():
+            candidates[sample[~reachable], modality[~reachable]] = False
+            sample, modality, masks = sample[reachable], modality[reachable], masks[reachable]
+            if not sample.numel():
+                break
         pair_logits, pair_z = _forward(network, cache, sample, masks)
         score = scorer(pair_logits, pair_z, masks)
         reward = _checked(reward_rule(LatentScore(cur_log_p[sample], cur_log_ics[sample]),
