@@ -174,13 +174,19 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    modalities : dict, list of lists or None, default=None
+    modalities : dict, list of lists, "auto", "prefix" or None, default=None
         Column groups: ``dict`` name -> columns (names or integer
         positions), a list of column lists (named ``m0``, ``m1``, ...), or
         ``None`` for one modality per column. Every column must belong to
-        exactly one modality. When ``X`` carries ``missing__<col>``
-        indicator columns (from :class:`ModalityRecoverer`), columns refer
-        to the value columns only.
+        exactly one modality. ``"prefix"``: one modality per ``<name>__``
+        column prefix (the names a ``ColumnTransformer`` writes; a column
+        without one is an error). ``"auto"``: columns missing together in
+        the training data form a modality (:func:`detect_modalities`;
+        prefixes, with a warning, when nothing is missing). The groups
+        found are in ``modality_names_`` and ``modality_columns_``. When
+        ``X`` carries ``missing__<col>`` indicator columns (from
+        :class:`ModalityRecoverer`), columns refer to the value columns
+        only.
     recoverer : object with ``fit`` and ``transform``, default=None
         Fills missing entries at predict time (``IterativeImputer``,
         ``KNNImputer``, your own). Cloned into ``recoverer_`` and fitted on
@@ -561,7 +567,7 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         else:
             self._value_names = None if names is None else [str(n) for n in names]
         values, missing = self._split_values(X)
-        spec = resolve_modalities(self.modalities, values.shape[1], self._value_names)
+        spec = resolve_modalities(self.modalities, values.shape[1], self._value_names, missing)
         self._modality_spec = spec
         self.modality_names_ = list(spec.names)
         self.modality_columns_ = [c.copy() for c in spec.columns]
