@@ -5,12 +5,16 @@ digits: 5 modalities x 64 columns, 600 rows), whole modalities are dropped
 per row with ``drop_modalities`` at each missing rate, then, inside the
 modalities a row kept, each entry goes missing on its own with probability
 ``partial`` (within-modality partial missingness), on 100 random rows
-and on all rows. For every (dataset, rows, rate, partial) cell and seed, the script prints how often the true
-blocks are found exactly and the mean adjusted Rand index (ARI) between the
-found and the true column labels, and the number of blocks found.
+and on all rows. For every (dataset, rows, rate, partial) cell, over the
+seeds, the script prints how often the true blocks are found exactly, the
+mean adjusted Rand index (ARI) between the found and the true column
+labels, and the numbers of blocks found.
 
     python benchmarks/detect_modalities.py            # 10 seeds
     python benchmarks/detect_modalities.py --seeds 3  # quicker
+
+A second table runs data with no blocks to find: one block with noise,
+and independently missing columns.
 
 No network is trained: detection reads only the missing mask, so the whole
 run takes a few seconds.
@@ -64,6 +68,35 @@ def one_cell(data, rate, partial, seed, n_rows):
     return exact, adjusted_rand_score(truth, found), len(np.unique(found))
 
 
+def null_cells(seeds):
+    """Data with no block structure to find: one block, or independent columns.
+
+    ``single``: all ``p`` columns of a row go missing together with
+    probability ``f``, then each entry on its own with probability ``q``
+    (right answer: one modality). ``independent``: each entry goes missing
+    on its own with probability ``q`` (right answer: ``p`` modalities).
+    Gaussian values; only the missing mask matters.
+    """
+    for p, n_rows in itertools.product((3, 10, 64), (100, 500)):
+        for f, q in itertools.product((0.1, 0.3, 0.6), (0.0, 0.05, 0.2)):
+            right = 0
+            for seed in range(seeds):
+                rng = np.random.default_rng(seed)
+                X = rng.normal(size=(n_rows, p))
+                X[rng.random(n_rows) < f] = np.nan
+                X[rng.random(X.shape) < q] = np.nan
+                right += len(detect_modalities(X)) == 1
+            yield "single", p, n_rows, f, q, right
+        for q in (0.05, 0.2, 0.5):
+            right = 0
+            for seed in range(seeds):
+                rng = np.random.default_rng(seed)
+                X = rng.normal(size=(n_rows, p))
+                X[rng.random(X.shape) < q] = np.nan
+                right += len(detect_modalities(X)) == p
+            yield "independent", p, n_rows, float("nan"), q, right
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
@@ -81,6 +114,15 @@ def main():
             blocks = sorted({c[2] for c in cells})
             print(f"{name:<14} {n_mod:>2} {shown_rows:>5} {rate:>5.1f} {partial:>7.2f} "
                   f"{exact:>3}/{args.seeds:<3} {ari:>6.3f} {str(blocks):>12}")
+    print("\nNo blocks to find (right = one block for 'single', one per column "
+          "for 'independent'):")
+    print(f"{'case':<12} {'p':>3} {'rows':>5} {'f':>4} {'q':>5} {'right':>7}")
+    wrong = total = 0
+    for case, p, n_rows, f, q, right in null_cells(args.seeds):
+        wrong += args.seeds - right
+        total += args.seeds
+        print(f"{case:<12} {p:>3} {n_rows:>5} {f:>4.1f} {q:>5.2f} {right:>3}/{args.seeds}")
+    print(f"null cases wrong: {wrong} of {total}")
 
 
 if __name__ == "__main__":

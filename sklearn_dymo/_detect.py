@@ -30,6 +30,9 @@ SEPARATE_DISTANCE = 0.5
 #: (in 1 - correlation; the sampling noise of a correlation over a few
 #: hundred rows is a few hundredths).
 MIN_GAP = 0.1
+#: A gap this many times wider than every other gap is a boundary even when
+#: the heights below it spread widely (wide, noisily missing modalities).
+OUTLIER_GAP_RATIO = 3.0
 
 
 def prefix_modalities(feature_names):
@@ -106,9 +109,10 @@ def _cut_height(heights):
 
     The cut sits in the middle of the largest gap between successive
     heights above the first, when that gap is wider than ``MIN_GAP`` and
-    wider than the spread of the heights below it: the merges inside
-    partly missing modalities rise steadily, and a jump larger than all of
-    that rise is a boundary between modalities. Failing that, every column
+    either wider than the spread of the heights below it or
+    ``OUTLIER_GAP_RATIO`` times wider than any other gap: the merges inside
+    partly missing modalities rise steadily in small steps, and a jump that
+    stands out from those steps is a boundary between modalities. Failing that, every column
     is its own block when even the closest two are barely related
     (distance >= ``SEPARATE_DISTANCE``), and all are one block otherwise.
     """
@@ -116,7 +120,10 @@ def _cut_height(heights):
     if len(heights) > 1:
         k = 1 + int(np.argmax(gaps[1:]))
         below = heights[k - 1]
-        if gaps[k] > max(below - heights[0], MIN_GAP):
+        others = np.delete(gaps[1:], k - 1)
+        runner_up = others.max() if len(others) else 0.0
+        if gaps[k] > MIN_GAP and (gaps[k] > below - heights[0]
+                                  or gaps[k] >= OUTLIER_GAP_RATIO * runner_up):
             return below + gaps[k] / 2
     if heights[0] >= SEPARATE_DISTANCE:
         return heights[0] / 2
