@@ -29,7 +29,11 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
 from sklearn_dymo import detect_modalities
-from sklearn_dymo.datasets import drop_modalities, load_breast_cancer_modalities, make_poly_digits
+from sklearn_dymo.datasets import (
+    drop_modalities,
+    load_breast_cancer_modalities,
+    make_poly_digits,
+)
 
 RATES = (0.2, 0.4, 0.6, 0.8)
 PARTIALS = (0.0, 0.05, 0.2, 0.4)
@@ -113,7 +117,7 @@ def main():
             ari = np.mean([c[1] for c in cells])
             blocks = sorted({c[2] for c in cells})
             print(f"{name:<14} {n_mod:>2} {shown_rows:>5} {rate:>5.1f} {partial:>7.2f} "
-                  f"{exact:>3}/{args.seeds:<3} {ari:>6.3f} {str(blocks):>12}")
+                  f"{exact:>3}/{args.seeds:<3} {ari:>6.3f} {blocks!s:>12}")
     print("\nNo blocks to find (right = one block for 'single', one per column "
           "for 'independent'):")
     print(f"{'case':<12} {'p':>3} {'rows':>5} {'f':>4} {'q':>5} {'right':>7}")
