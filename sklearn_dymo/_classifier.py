@@ -39,7 +39,7 @@ from ._selection import (
 )
 from ._subsets import make_subset_sampler
 from ._tensors import ColumnScaler, to_network_input
-from ._training import SubsetTrainingNet
+from ._training import SubsetTrainingNet, fused_optimizer_params
 from ._tuning import (
     DEFAULT_RATES, MAX_TUNING_ROWS, SCORINGS, hidden_modalities, policy_grid, rank_policies,
     score_policies,
@@ -706,6 +706,7 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
             module__latent_dim=self.latent_dim,
             module__dropout=self.dropout,
             module__normalize_latent=self.distance == "cosine",
+            module__seed=seed,
             criterion=DyMoLoss,
             criterion__n_classes=n_classes,
             criterion__latent_dim=self.latent_dim,
@@ -714,6 +715,7 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
             criterion__prototype_weight=self.prototype_weight,
             optimizer=self._optimizer_class(),
             optimizer__weight_decay=self.weight_decay,
+            **fused_optimizer_params(self._optimizer_class(), self.device),
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,

@@ -77,18 +77,18 @@ class SelectionOutcome:
     records: dict
 
 
-def _forward(network, tokens, rows, masks):
-    """Logits and latents of ``tokens[rows]`` under ``masks``, chunked."""
+def _forward(network, cache, rows, masks):
+    """Logits and latents of cached rows ``rows`` under ``masks``, chunked."""
     logits, zs = [], []
     for start in range(0, rows.shape[0], CHUNK):
-        r = rows[start:start + CHUNK]
-        chunk_logits, z = network.heads(network.fuse(tokens[r], masks[start:start + CHUNK]))
+        chunk = slice(start, start + CHUNK)
+        chunk_logits, z = network.heads(network.fuse_pairs(cache, rows[chunk], masks[chunk]))
         logits.append(chunk_logits)
         zs.append(z)
     if not logits:
         n_classes = network.classifier.out_features
         latent = network.projection[-1].out_features
-        return tokens.new_zeros(0, n_classes), tokens.new_zeros(0, latent)
+        return cache.seq.new_zeros(0, n_classes), cache.seq.new_zeros(0, latent)
     return torch.cat(logits), torch.cat(zs)
 
 
@@ -146,8 +146,30 @@ def _first_best(sample, reward, n):
     return first[first < n_pairs]
 
 
+def first_round_candidates(observed, max_candidates, priority):
+    """Each sample's candidates: its missing modalities, at most ``max_candidates``.
+
+    The bound keeps the missing modalities of highest ``priority`` (ties:
+    lower index), so iterative selection costs at most
+    ``1 + k (k + 1) / 2`` transformer passes per sample instead of
+    ``1 + m (m + 1) / 2`` with ``m`` missing modalities.
+    """
+    candidates = ~observed
+    if max_candidates is None or not candidates.numel():
+        return candidates
+    if int(candidates.sum(1).max()) <= max_candidates:
+        return candidates
+    # Rank by priority (descending), ties by index: a stable sort of -priority.
+    order = torch.sort(-priority.double(), stable=True).indices.to(observed.device)
+    ranked = candidates[:, order]
+    keep = ranked & (ranked.long().cumsum(1) <= max_candidates)
+    bounded = torch.zeros_like(candidates)
+    bounded[:, order] = keep
+    return bounded
+
+
 def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
-           threshold=0.0):
+           threshold=0.0, max_candidates=None, priority=None):
     """Run selection for one batch of encoded rows.
 
     Parameters
@@ -163,6 +185,12 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
     threshold : float
         A candidate is accepted when its reward is above this (``tau``; the
         paper's Algorithm 1 uses 0) and dropped otherwise.
+    max_candidates : int, optional
+        At most this many candidates per sample, chosen by ``priority``
+        (``first_round_candidates``); ``None`` considers every missing
+        modality, as the paper does.
+    priority : Tensor (M,), optional
+        Higher first; required with ``max_candidates``.
 
     Returns
     -------
@@ -173,6 +201,8 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
     n, _ = observed.shape
     device = tokens.device
     has_observed = observed.any(1)
+    # The first layer's per-token work is shared by every candidate of a row.
+    cache = network.first_layer_cache(tokens)
     if strategy in ("observed", "all"):
         final = observed.clone()
         if strategy == "all":
@@ -180,23 +210,23 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
         else:
             final[~has_observed] = True  # nothing observed: use everything recovered
         rows = torch.arange(n, device=device)
-        logits, _ = _forward(network, tokens, rows, final)
+        logits, _ = _forward(network, cache, rows, final)
         return SelectionOutcome(logits, final, _empty_records())
 
     n_classes = network.classifier.out_features
     current = observed.clone()
-    logits = tokens.new_zeros(n, n_classes)
+    logits = cache.seq.new_zeros(n, n_classes)
     cur_log_p = torch.full((n,), -math.log(n_classes), dtype=torch.float64, device=device)
     cur_log_ics = torch.zeros(n, dtype=torch.float64, device=device)
     base_rows = has_observed.nonzero()[:, 0]
     if base_rows.numel():
-        base_logits, base_z = _forward(network, tokens, base_rows, current[base_rows])
+        base_logits, base_z = _forward(network, cache, base_rows, current[base_rows])
         score = scorer(base_logits, base_z, current[base_rows])
         logits[base_rows] = base_logits
         cur_log_p[base_rows] = score.log_p
         cur_log_ics[base_rows] = score.log_ics
 
-    candidates = ~observed
+    candidates = first_round_candidates(observed, max_candidates, priority)
     forced = ~has_observed  # must take one candidate on its first step
     parts = []
     step = 0
@@ -204,7 +234,7 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
         sample, modality = candidates.nonzero(as_tuple=True)
         masks = current[sample]
         masks[torch.arange(sample.shape[0], device=device), modality] = True
-        pair_logits, pair_z = _forward(network, tokens, sample, masks)
+        pair_logits, pair_z = _forward(network, cache, sample, masks)
         score = scorer(pair_logits, pair_z, masks)
         reward = _checked(reward_rule(LatentScore(cur_log_p[sample], cur_log_ics[sample]),
                                       score), reward_rule, sample.shape[0])
@@ -246,7 +276,7 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
         changed = (current != observed).any(1)
         rows = changed.nonzero()[:, 0]
         if rows.numel():
-            logits[rows], _ = _forward(network, tokens, rows, current[rows])
+            logits[rows], _ = _forward(network, cache, rows, current[rows])
     records = concat_records(parts)
     return SelectionOutcome(logits, current, records)
 
