@@ -88,7 +88,7 @@ def _forward(network, cache, rows, masks):
     if not logits:
         n_classes = network.classifier.out_features
         latent = network.projection[-1].out_features
-        return cache.seq.new_zeros(0, n_classes), cache.seq.new_zeros(0, latent)
+        return network.cls_token.new_zeros(0, n_classes), network.cls_token.new_zeros(0, latent)
     return torch.cat(logits), torch.cat(zs)
 
 
@@ -215,7 +215,7 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
 
     n_classes = network.classifier.out_features
     current = observed.clone()
-    logits = cache.seq.new_zeros(n, n_classes)
+    logits = tokens.new_zeros(n, n_classes)
     cur_log_p = torch.full((n,), -math.log(n_classes), dtype=torch.float64, device=device)
     cur_log_ics = torch.zeros(n, dtype=torch.float64, device=device)
     base_rows = has_observed.nonzero()[:, 0]
