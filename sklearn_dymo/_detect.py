@@ -163,8 +163,9 @@ def detect_modalities(X):
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
-        Training data, NaN where missing. A DataFrame's column names are
-        used in the result.
+        Training data, NaN (or None, NaT, pd.NA) where missing; columns of
+        any dtype, since only the missing mask is read. A DataFrame's
+        column names are used in the result.
 
     Returns
     -------
@@ -207,12 +208,15 @@ def detect_modalities(X):
     True
     """
     names = list(map(str, X.columns)) if isinstance(X, pd.DataFrame) else None
-    values = np.asarray(X, dtype=np.float64)
-    if values.ndim != 2:
-        raise ValueError(f"X must be 2-D, got shape {values.shape}")
-    if values.shape[1] == 0:
+    # pd.isna, not np.isnan: only the missing mask matters, so text and
+    # categorical columns (before any encoding) are fine too.
+    frame = X if isinstance(X, pd.DataFrame) else np.asarray(X)
+    missing = np.asarray(pd.isna(frame), dtype=bool)
+    if missing.ndim != 2:
+        raise ValueError(f"X must be 2-D, got shape {missing.shape}")
+    if missing.shape[1] == 0:
         raise ValueError("X has no columns to group into modalities")
-    return modalities_from_missing(np.isnan(values), names)
+    return modalities_from_missing(missing, names)
 
 
 def modalities_from_missing(missing, feature_names=None):

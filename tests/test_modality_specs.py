@@ -115,6 +115,17 @@ def test_detect_on_complete_data_without_prefixes_is_an_error():
         detect_modalities(np.ones((5, 3)))
 
 
+def test_detect_reads_only_missingness_so_text_columns_are_fine():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"city": rng.choice(["a", "b"], 100).astype(object),
+                      "zip": rng.integers(0, 9, 100).astype(float),
+                      "age": rng.normal(size=100)})
+    rows = rng.random(100) < 0.4
+    X.loc[rows, "city"] = None
+    X.loc[rows, "zip"] = np.nan
+    assert detect_modalities(X) == {"m0": ["city", "zip"], "never_missing": ["age"]}
+
+
 def test_detect_rejects_non_2d():
     with pytest.raises(ValueError, match="2-D"):
         detect_modalities(np.ones(3))
