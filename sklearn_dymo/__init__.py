@@ -6,6 +6,7 @@ time, adds the recovered modalities that help each sample.
 """
 
 from ._classifier import DyMoClassifier
+from ._detect import detect_modalities
 from ._network import DyMoNetwork
 from ._persistence import DyMoVersionWarning
 from ._recovery import ModalityRecoverer
@@ -19,5 +20,6 @@ __all__ = [
     "DyMoVersionWarning",
     "ModalityRecoverer",
     "SelectionResult",
+    "detect_modalities",
     "__version__",
 ]

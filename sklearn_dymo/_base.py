@@ -143,7 +143,7 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         else:
             self._value_names = None if names is None else [str(n) for n in names]
         values, missing = self._split_values(X)
-        spec = resolve_modalities(self.modalities, values.shape[1], self._value_names)
+        spec = resolve_modalities(self.modalities, values.shape[1], self._value_names, missing)
         self._modality_spec = spec
         self.modality_names_ = list(spec.names)
         self.modality_columns_ = [c.copy() for c in spec.columns]

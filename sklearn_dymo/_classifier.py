@@ -84,13 +84,19 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
 
     Parameters
     ----------
-    modalities : dict, list of lists or None, default=None
+    modalities : dict, list of lists, "auto", "prefix" or None, default=None
         Column groups: ``dict`` name -> columns (names or integer
         positions), a list of column lists (named ``m0``, ``m1``, ...), or
         ``None`` for one modality per column. Every column must belong to
-        exactly one modality. When ``X`` carries ``missing__<col>``
-        indicator columns (from :class:`ModalityRecoverer`), columns refer
-        to the value columns only.
+        exactly one modality. ``"prefix"``: one modality per ``<name>__``
+        column prefix (the names a ``ColumnTransformer`` writes; a column
+        without one is an error). ``"auto"``: columns missing together in
+        the training data form a modality (:func:`detect_modalities`;
+        prefixes, with a warning, when nothing is missing). The groups
+        found are in ``modality_names_`` and ``modality_columns_``. When
+        ``X`` carries ``missing__<col>`` indicator columns (from
+        :class:`ModalityRecoverer`), columns refer to the value columns
+        only.
     recoverer : object with ``fit`` and ``transform``, default=None
         Fills missing entries at predict time (``IterativeImputer``,
         ``KNNImputer``, your own). Cloned into ``recoverer_`` and fitted on
