@@ -406,7 +406,7 @@ def _md(df):
 
 def report(folder, docs=None, readme=None):
     res = {name: pd.read_csv(os.path.join(folder, f"{name}.csv"))
-           for name in ("overhead", "epoch", "loop")
+           for name in ("overhead", "epoch", "loop", "large_m")
            if os.path.exists(os.path.join(folder, f"{name}.csv"))}
     sweeps = [pd.read_csv(os.path.join(folder, f"scaling_{w}.csv")).assign(sweep=w)
               for w in ("predict_rows", "predict_M", "fit_rows", "fit_M")
@@ -433,6 +433,23 @@ def report(folder, docs=None, readme=None):
     if "epoch" in res:
         e = res["epoch"]
         parts.append("### Fit time per epoch, DyMo / plain skorch MLP\n\n" + _md(e))
+        ratio = float(e.ratio.iloc[0])
+        lines.append(f"{'PASS' if ratio <= 8 else 'MISS'}  training epoch {ratio:.1f}x the plain "
+                     f"skorch MLP of the same size (target <= 8x; was 22x before the fast "
+                     f"fusion)")
+    if "large_m" in res:
+        lm = res["large_m"]
+        parts.append("### Selection at large M (fast vs plain transformer, candidate "
+                     "bound)\n\n" + _md(lm))
+        fast = lm[(lm.fusion == "fast") & lm.max_candidates.isna()].iloc[0]
+        ok = fast.speedup_vs_reference >= 2 and fast.changed_vs_exact_pct == 0
+        lines.append(f"{'PASS' if ok else 'MISS'}  selection at M={int(fast.M)}: "
+                     f"{fast.rows_per_s:.0f} rows/s, {fast.speedup_vs_reference:.1f}x the plain "
+                     f"transformer, same predictions (target >= 2x)")
+        for _, b in lm[lm.max_candidates.notna()].iterrows():
+            lines.append(f"INFO  max_candidates={int(b.max_candidates)} at M={int(b.M)}: "
+                         f"{b.rows_per_s:.0f} rows/s ({b.speedup_vs_reference:.0f}x), "
+                         f"{b.changed_vs_exact_pct:.1f}% of predictions changed")
     if "loop" in res:
         lp = res["loop"].iloc[0]
         parts.append("### Vectorised selection / per-sample loop\n\n" + _md(res["loop"]))
