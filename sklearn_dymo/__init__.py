@@ -6,6 +6,7 @@ time, adds the recovered modalities that help each sample.
 """
 
 from ._classifier import DyMoClassifier, SelectionResult
+from ._knn import ModalityKNNImputer
 from ._network import DyMoNetwork
 from ._persistence import DyMoVersionWarning
 from ._recovery import ModalityRecoverer
@@ -16,6 +17,7 @@ __all__ = [
     "DyMoClassifier",
     "DyMoNetwork",
     "DyMoVersionWarning",
+    "ModalityKNNImputer",
     "ModalityRecoverer",
     "SelectionResult",
     "__version__",
