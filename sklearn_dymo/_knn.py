@@ -16,7 +16,7 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._knn_search import PatternDistances, average_of_nearest, faiss_nearest
+from ._knn_search import PatternDistances, average_of_nearest, faiss_index, faiss_nearest
 from ._persistence import VersionedPickleMixin
 from ._validation import check_input_X
 
@@ -101,11 +101,12 @@ class ModalityKNNImputer(VersionedPickleMixin, TransformerMixin, BaseEstimator):
         result.
     backend : {"exact", "faiss"}, default="exact"
         ``"faiss"`` searches an approximate HNSW index (degree 32,
-        ``efSearch`` 128) built for each pattern in every ``transform``
-        call, on the donors' observed columns with their missing entries set
-        to the column means. It pays off with very many training rows and
-        many query rows per call; it needs ``faiss-cpu``
-        (``pip install sklearn-dymo[ann]``).
+        ``efSearch`` 128) of the donors on the columns a pattern observes,
+        their missing entries set to the column means. An index is built
+        the first time ``transform`` meets a pattern and kept for later
+        calls (not pickled: rebuilt after loading). It pays off with very
+        many training rows (see the benchmarks page); it needs
+        ``faiss-cpu`` (``pip install sklearn-dymo[ann]``).
 
     Attributes
     ----------
@@ -193,6 +194,9 @@ class ModalityKNNImputer(VersionedPickleMixin, TransformerMixin, BaseEstimator):
         _, donor_set = np.unique(np.packbits(missing, axis=0).T, axis=0,
                                  return_inverse=True)
         self._donor_set_of_column = donor_set.ravel()
+        # backend="faiss": one index per (observed columns, donor set), built
+        # on first use in transform and kept for the next calls.
+        self._faiss_indexes = {}
         return self
 
     def transform(self, X):
@@ -268,9 +272,13 @@ class ModalityKNNImputer(VersionedPickleMixin, TransformerMixin, BaseEstimator):
                 out[np.ix_(rows, cols)] = self.column_means_[cols]
                 continue
             donors = np.flatnonzero(~np.isnan(train[:, cols[0]]))
-            nearest = faiss_nearest(train, observed_columns, donors, out[rows],
-                                    self.n_neighbors, self.column_means_)
-            found = nearest >= 0  # faiss pads with -1 when it finds too few
+            key = (observed_columns.tobytes(), int(self._donor_set_of_column[cols[0]]))
+            if key not in self._faiss_indexes:
+                self._faiss_indexes[key] = faiss_index(train, observed_columns, donors,
+                                                       self.column_means_)
+            nearest = faiss_nearest(self._faiss_indexes[key], out[rows], observed_columns,
+                                    self.n_neighbors)
+            found = nearest >= 0
             donor_values = train[np.ix_(donors, cols)]
             picked = donor_values[np.where(found, nearest, 0)] * found[..., None]
             n_found = found.sum(axis=1)
@@ -278,3 +286,10 @@ class ModalityKNNImputer(VersionedPickleMixin, TransformerMixin, BaseEstimator):
                 filled = picked.sum(axis=1) / n_found[:, None]
             filled[n_found == 0] = self.column_means_[cols]
             out[np.ix_(rows, cols)] = filled
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        # faiss indexes do not pickle; they are rebuilt on first use.
+        if "_faiss_indexes" in state:
+            state["_faiss_indexes"] = {}
+        return state

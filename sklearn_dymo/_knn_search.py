@@ -117,8 +117,8 @@ def average_of_nearest(dist, donor_values, n_neighbors, may_be_nan=True):
     return total
 
 
-def faiss_nearest(train_X, columns, donors, query, n_neighbors, column_means):
-    """Indices into ``donors`` of the approximate nearest donors of ``query``.
+def faiss_index(train_X, columns, donors, column_means):
+    """An HNSW index of the ``donors`` rows on ``columns`` (faiss, float32).
 
     The donors' missing entries on ``columns`` are set to the training
     column means (an HNSW index cannot skip coordinates).
@@ -129,7 +129,15 @@ def faiss_nearest(train_X, columns, donors, query, n_neighbors, column_means):
     points = np.where(np.isnan(points), column_means[columns], points)
     index = faiss.IndexHNSWFlat(len(columns), HNSW_DEGREE)
     index.add(np.ascontiguousarray(points, dtype=np.float32))
+    return index
+
+
+def faiss_nearest(index, query, columns, n_neighbors):
+    """Positions (in the indexed donors) of the approximate nearest donors.
+
+    faiss pads with -1 when it finds fewer than ``n_neighbors``.
+    """
     index.hnsw.efSearch = max(HNSW_EF_SEARCH, n_neighbors)
-    k = min(n_neighbors, len(donors))
+    k = min(n_neighbors, index.ntotal)
     _, nearest = index.search(np.ascontiguousarray(query[:, columns], dtype=np.float32), k)
     return nearest
