@@ -191,8 +191,16 @@ def test_faiss_backend_finds_the_near_rows():
     test = centers[labels[:50]] + rng.normal(size=(50, 6))
     test[:, 3:] = np.nan
     exact = ModalityKNNImputer().fit(train).transform(test)
-    approx = ModalityKNNImputer(backend="faiss").fit(train).transform(test)
+    imputer = ModalityKNNImputer(backend="faiss").fit(train)
+    approx = imputer.transform(test)
     assert not np.isnan(approx).any()
     np.testing.assert_array_equal(approx[:, :3], test[:, :3])
     assert np.abs(approx[:, 3:] - exact[:, 3:]).max() < 2.0
     assert np.abs(approx[:, 3:] - centers[labels[:50]][:, 3:]).max() < 3.0
+    # The indexes built by transform are reused, and dropped by pickling.
+    assert len(imputer._faiss_indexes) == 1
+    np.testing.assert_array_equal(imputer.transform(test), approx)
+    loaded = pickle.loads(pickle.dumps(imputer))
+    assert loaded._faiss_indexes == {}
+    # Rebuilt after loading (HNSW insertion may run in parallel: near, not equal).
+    assert np.abs(loaded.transform(test)[:, 3:] - exact[:, 3:]).max() < 2.0
