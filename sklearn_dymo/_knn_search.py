@@ -71,6 +71,45 @@ class PatternDistances:
         return np.sqrt(dist, out=dist)
 
 
+class MaskedDistances:
+    """nan-Euclidean distances from rows of any missingness to the training rows.
+
+    For rows that share no pattern: ``x`` and ``y`` zero where missing,
+    ``o`` and ``p`` their 0/1 presence, the squared distance over the
+    common columns is ``x^2.p - 2 x.y + o.y^2`` (one product of stacked
+    matrices), scaled like ``nan_euclidean_distances``.
+
+    Parameters
+    ----------
+    train_T : ndarray of shape (n_features, n_train)
+    columns : ndarray of int
+        The columns that take part (those observed in training).
+    """
+
+    def __init__(self, train_T, columns):
+        train = train_T[columns]
+        observed = ~np.isnan(train)
+        zeroed = np.where(observed, train, 0.0)
+        self._present = observed.astype(np.float64)
+        self._weights = np.vstack([self._present, -2.0 * zeroed, zeroed * zeroed])
+        self._columns = columns
+        self._n_features = train_T.shape[0]
+
+    def __call__(self, query, observed):
+        """Distances (n_query, n_train); ``observed`` is the queries' presence mask."""
+        present = observed[:, self._columns]
+        x = np.where(present, query[:, self._columns], 0.0)
+        o = present.astype(np.float64)
+        dist = np.hstack([x * x, x, o]) @ self._weights
+        np.maximum(dist, 0.0, out=dist)
+        n_common = o @ self._present
+        dist[n_common == 0] = np.nan
+        np.maximum(n_common, 1.0, out=n_common)
+        dist /= n_common
+        dist *= self._n_features
+        return np.sqrt(dist, out=dist)
+
+
 def average_of_nearest(dist, donor_values, n_neighbors, may_be_nan=True):
     """Uniform mean of the ``n_neighbors`` nearest donors, as ``KNNImputer``.
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from sklearn.impute import KNNImputer
 
 from sklearn_dymo import DyMoClassifier, ModalityKNNImputer, ModalityRecoverer
+from sklearn_dymo import _knn as knn_module
 from sklearn_dymo._recovery import default_recoverer
 
 from .conftest import FAST
@@ -41,10 +42,18 @@ def knn_reference(train, test, n_neighbors=5):
     return np.where(np.isnan(test), ref.transform(test), test)
 
 
+@pytest.fixture(params=["per pattern", "pooled"])
+def path(request, monkeypatch):
+    """Send every pattern through one of the two paths of transform."""
+    monkeypatch.setattr(knn_module, "MIN_SHARED_ROWS",
+                        1 if request.param == "per pattern" else 10**9)
+    return request.param
+
+
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("integer", [False, True])
 @pytest.mark.parametrize("train_rate", [0.0, 0.4])
-def test_equals_knn_imputer_on_whole_modalities(seed, integer, train_rate):
+def test_equals_knn_imputer_on_whole_modalities(seed, integer, train_rate, path):
     train, test = block_missing(seed, train_rate=train_rate, integer=integer)
     out = ModalityKNNImputer().fit(train).transform(test)
     np.testing.assert_array_equal(out, knn_reference(train, test))
@@ -57,7 +66,8 @@ def test_equals_knn_imputer_on_whole_modalities(seed, integer, train_rate):
 def test_equals_knn_imputer_on_random_patterns(seed, n_neighbors, entry_rate, integer,
                                                train_rate):
     # Partly observed rows, incomplete training rows, k past the 8 terms
-    # numpy starts to sum pairwise: still KNNImputer's values.
+    # numpy starts to sum pairwise: still KNNImputer's values. (30 rows:
+    # patterns are rare, so most go through the pooled path.)
     train, test = block_missing(seed, n_train=40, n_test=30, train_rate=train_rate,
                                 entry_rate=entry_rate, integer=integer)
     out = ModalityKNNImputer(n_neighbors=n_neighbors).fit(train).transform(test)
@@ -65,7 +75,7 @@ def test_equals_knn_imputer_on_random_patterns(seed, n_neighbors, entry_rate, in
                                rtol=1e-12, atol=0)
 
 
-def test_edge_cases_match_knn_imputer():
+def test_edge_cases_match_knn_imputer(path):
     train, test = block_missing(0, n_train=50, train_rate=0.6)
     train[:, 4] = np.nan               # a column never observed in training
     train[3:, 0:3] = np.nan            # 3 donors only for modality 0 (< k)
@@ -85,7 +95,7 @@ def test_edge_cases_match_knn_imputer():
 
 
 @pytest.mark.parametrize("chunk_size", [1, 7, 10**6])
-def test_chunk_size_does_not_change_the_result(chunk_size):
+def test_chunk_size_does_not_change_the_result(chunk_size, path):
     train, test = block_missing(3, train_rate=0.4, entry_rate=0.05)
     expected = ModalityKNNImputer().fit(train).transform(test)
     out = ModalityKNNImputer(chunk_size=chunk_size).fit(train).transform(test)
