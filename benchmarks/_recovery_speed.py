@@ -12,8 +12,10 @@
   1e-9 (relative) must have a tie, within 1e-9, between its 5th and 6th
   nearest donors (duplicate training rows on the observed modality, which
   KNNImputer orders by rounding noise). Also with incomplete training rows (40% of
-  the modalities missing) and with every test row its own pattern (30% of
-  entries missing at random).
+  the modalities missing), with every test row its own pattern (30% of
+  entries missing at random), and on poly digits (M = 5: the training
+  split, 10,000 test rows drawn from the test split, 4 of 5 modalities
+  missing).
 - ``bench_ann``: the faiss backend against the exact one at 100,000
   training rows (mfeat rows resampled with noise) and 2,000 test rows:
   rows/s of the first call (which builds one index per pattern) and of the
@@ -25,14 +27,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from _common import load_mfeat
+from _common import load_mfeat, split
 from _timing import median_time
 from sklearn.impute import KNNImputer
 from sklearn.metrics.pairwise import nan_euclidean_distances
 from sklearn.neighbors import NearestNeighbors
 
 from sklearn_dymo import ModalityKNNImputer
-from sklearn_dymo.datasets import drop_modalities
+from sklearn_dymo.datasets import drop_modalities, make_poly_digits
 
 MFEAT_WIDTHS = (76, 216, 64, 240, 47, 6)
 
@@ -111,6 +113,13 @@ def bench_recovery(args):
     n_own = args.own_pattern_rows
     rows.append(_compare(f"{source}, every row its own pattern (30% of entries)", X,
                          scattered[:n_own], min(args.knn_rows, n_own), args.repeats))
+    # poly digits, M = 5: the training split, test rows drawn from the test split.
+    data = make_poly_digits(n_modalities=5, random_state=0)
+    train_pd, test_pd, _, _ = split(data, 0)
+    drawn = test_pd[np.random.default_rng(5).integers(len(test_pd), size=args.recovery_rows)]
+    rows.append(_compare("poly digits (M=5), complete training", train_pd,
+                         drop_modalities(drawn, data.modalities, 0.8, random_state=6),
+                         args.knn_rows, args.repeats))
     return pd.DataFrame(rows)
 
 

@@ -80,8 +80,9 @@ class ModalityKNNImputer(VersionedPickleMixin, TransformerMixin, BaseEstimator):
     grouped by the set of training rows that observed them (the columns of
     one modality share it), and each such set of columns is filled from one
     choice of neighbours. With 5 of 6 modalities missing, this recovered
-    138 times as many rows per second as ``KNNImputer`` on mfeat (2,000 x
-    649 training rows) and 70 times on poly digits (one thread).
+    138 to 170 times (three runs) as many rows per second as ``KNNImputer``
+    on mfeat (2,000 x 649 training rows), and 111 times on poly digits with
+    4 of 5 missing (one thread).
 
     Partly observed modalities are handled the same way: it stays a
     nan-Euclidean nearest-neighbour search, so it still gives
@@ -90,9 +91,8 @@ class ModalityKNNImputer(VersionedPickleMixin, TransformerMixin, BaseEstimator):
     call are pooled and handled in blocks, with ``KNNImputer``'s own
     masked distance formula and one neighbour search per set of donors:
     when every row has its own pattern (mfeat, 30% of the entries missing
-    at random) that is about 13 times ``KNNImputer``'s rows/s, against
-    about 140 times on whole modalities (the benchmarks page gives the
-    figures).
+    at random) that is 10 to 13 times ``KNNImputer``'s rows/s (the
+    benchmarks page gives the figures).
 
     Like ``KNNImputer``: a row that shares no observed column with any
     donor of a column gets that column's training mean; with fewer donors
