@@ -205,10 +205,13 @@ class ModalityKNNImputer(VersionedPickleMixin, TransformerMixin, BaseEstimator):
         self.empty_features_ = missing.all(axis=0)
         # KNNImputer's fallback, the masked mean of each column: sums of
         # contiguous columns, as np.ma sums them.
-        sums = np.where(missing, 0.0, self.train_X_).sum(axis=0)
-        counts = (~missing).sum(axis=0)
-        self.column_means_ = np.where(self.empty_features_, 0.0,
-                                      sums / np.maximum(counts, 1))
+        # Values near the float64 limit overflow to an infinite mean, as in
+        # np.ma; DyMoClassifier rejects such columns with a clear error.
+        with np.errstate(over="ignore", invalid="ignore"):
+            sums = np.where(missing, 0.0, self.train_X_).sum(axis=0)
+            counts = (~missing).sum(axis=0)
+            self.column_means_ = np.where(self.empty_features_, 0.0,
+                                          sums / np.maximum(counts, 1))
         # Columns observed by the same training rows share their donors.
         _, donor_set = np.unique(np.packbits(missing, axis=0).T, axis=0,
                                  return_inverse=True)

@@ -15,6 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Values near the float64 limit overflow in squares and sums: they become
+#: inf / NaN distances (NaN = no usable donor, like no shared column) and
+#: the caller's checks report the column, instead of a warning per block.
+_OVERFLOW_QUIET = dict(over="ignore", invalid="ignore")
+
 #: Graph degree and search breadth of the faiss HNSW index.
 HNSW_DEGREE = 32
 HNSW_EF_SEARCH = 128
@@ -37,6 +42,7 @@ class PatternDistances:
         The columns every query row observes.
     """
 
+    @np.errstate(**_OVERFLOW_QUIET)
     def __init__(self, train_T, columns):
         train = train_T[columns]
         observed = ~np.isnan(train)
@@ -53,6 +59,7 @@ class PatternDistances:
         self._n_features = train_T.shape[0]
         self._columns = columns
 
+    @np.errstate(**_OVERFLOW_QUIET)
     def __call__(self, query):
         """Distances (n_query, n_train) for ``query`` rows (full width, float64)."""
         x = query[:, self._columns]
@@ -86,6 +93,7 @@ class MaskedDistances:
         The columns that take part (those observed in training).
     """
 
+    @np.errstate(**_OVERFLOW_QUIET)
     def __init__(self, train_T, columns):
         train = train_T[columns]
         observed = ~np.isnan(train)
@@ -95,6 +103,7 @@ class MaskedDistances:
         self._columns = columns
         self._n_features = train_T.shape[0]
 
+    @np.errstate(**_OVERFLOW_QUIET)
     def __call__(self, query, observed):
         """Distances (n_query, n_train); ``observed`` is the queries' presence mask."""
         present = observed[:, self._columns]
@@ -110,6 +119,7 @@ class MaskedDistances:
         return np.sqrt(dist, out=dist)
 
 
+@np.errstate(**_OVERFLOW_QUIET)
 def average_of_nearest(dist, donor_values, n_neighbors, may_be_nan=True):
     """Uniform mean of the ``n_neighbors`` nearest donors, as ``KNNImputer``.
 

@@ -1,6 +1,7 @@
 """ModalityKNNImputer gives KNNImputer's values, whatever the chunks and patterns."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -214,3 +215,17 @@ def test_faiss_backend_finds_the_near_rows():
     assert loaded._faiss_indexes == {}
     # Rebuilt after loading (HNSW insertion may run in parallel: near, not equal).
     assert np.abs(loaded.transform(test)[:, 3:] - exact[:, 3:]).max() < 2.0
+
+
+def test_values_near_the_float64_limit_do_not_warn(path):
+    # Squares overflow: those distances become inf / NaN (NaN = no usable
+    # donor, column mean) instead of a RuntimeWarning per block.
+    train, test = block_missing(6)
+    train[:, 5] = np.where(np.arange(len(train)) % 2, 1e300, -1e300)
+    test[:, 0] = 1e200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ModalityKNNImputer().fit(train).transform(test)
+    observed = ~np.isnan(test)
+    np.testing.assert_array_equal(out[observed], test[observed])
+    assert not np.isnan(out).any()
