@@ -13,7 +13,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn import get_config
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._knn_search import (
@@ -64,7 +64,8 @@ def _rows_per_chunk(chunk_size, n_train, n_features, n_neighbors):
     return max(1, int(get_config()["working_memory"] * 2**20 // row_bytes))
 
 
-class ModalityKNNImputer(VersionedPickleMixin, TransformerMixin, BaseEstimator):
+class ModalityKNNImputer(VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin,
+                         BaseEstimator):
     """Nearest-neighbour recovery that handles rows one missingness pattern at a time.
 
     Fills each missing entry with the mean of that column over the

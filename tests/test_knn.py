@@ -4,6 +4,7 @@ import pickle
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -124,6 +125,16 @@ def test_input_is_not_modified_and_complete_rows_pass_through():
     complete = np.nan_to_num(test)
     np.testing.assert_array_equal(imputer.transform(complete), complete)
     assert imputer.transform(test[:0]).shape == (0, test.shape[1])
+
+
+def test_feature_names_pass_through_to_pandas_output():
+    train, test = block_missing(7)
+    columns = [f"c{j}" for j in range(train.shape[1])]
+    imputer = ModalityKNNImputer().set_output(transform="pandas")
+    out = imputer.fit(pd.DataFrame(train, columns=columns)).transform(
+        pd.DataFrame(test, columns=columns))
+    assert list(out.columns) == columns
+    np.testing.assert_array_equal(out.to_numpy(), knn_reference(train, test))
 
 
 def test_pickle_round_trip_gives_the_same_values():
