@@ -19,7 +19,11 @@ hooks, each named for the one thing that depends on the task:
 - ``_tuning_split(y_enc, seed)``: the rows ``selection="auto"`` holds out;
 - ``_tuning_scorings`` and ``_score_policies(...)``: how tuning ranks policies;
 - ``_make_scorer()``: the latent reward scorer;
-- ``_outputs_from_logits(logits)``: float64 outputs of the network head.
+- ``_outputs_from_logits(logits)``: float64 outputs of the network head;
+- ``_information_params(y_enc)`` (optional): how ``modality_information``
+  measures what a modality tells on its own (default: class cross-entropy);
+- ``_predict_network()`` (optional): the network predict-time selection
+  runs (default: the trained one).
 
 Not a public class: it defines no ``__init__``, so ``get_params`` reads the
 task estimator's explicit constructor.
@@ -244,7 +248,12 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
             self.net_.module_, x, observed_t, self._prototype_labels(y_enc),
             self._n_prototype_classes, self.distance,
             max_subsets=self.max_stat_subsets, device=self.device_, random_state=seed,
+            **self._information_params(y_enc),
         ).to(self.device_)
+
+    def _information_params(self, y_enc):
+        """Extra ``compute_subset_statistics`` arguments; none for classes."""
+        return {}
 
     def _build_net(self, spec, n_outputs, seed):
         callbacks = [("prototypes", PrototypeUpdate(self.prototype_warmup))]
@@ -344,14 +353,14 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
     @torch.no_grad()
     def _select_chunks(self, chunks, strategy, strength, threshold):
         """Run selection over ``(x, observed)`` chunks and assemble the result."""
-        module = self.net_.module_
+        module = self._predict_network()
         module.eval()
         scorer = self._make_scorer()
         rule = get_reward_rule(self.calibrate, strength)
         outputs, used, observed_all, parts = [], [], [], []
         n = 0
         for x, observed in chunks:
-            tokens = module.encode(x.to(self.device_))
+            tokens = module.encode(x.to(self.device_, module.cls_token.dtype))
             out = select(module, tokens, observed.to(self.device_), scorer, rule, strategy,
                          threshold=threshold, max_candidates=self.max_candidates,
                          priority=self._candidate_priority())
@@ -388,6 +397,10 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         })
         used = pd.DataFrame(used, columns=self.modality_names_)
         return SelectionResult(proba=output, path=path, rewards=rewards, used=used)
+
+    def _predict_network(self):
+        """The network that predict-time selection runs (the trained one)."""
+        return self.net_.module_
 
     def _candidate_priority(self):
         """Order of candidates under ``max_candidates`` (most informative first)."""
