@@ -13,7 +13,10 @@ from sklearn.pipeline import Pipeline
 
 from sklearn_dymo import DyMoRegressor, ModalityRecoverer
 from sklearn_dymo._regression import (
-    GAUSSIAN_BASELINE, RegressionScorer, TargetEncoding, gaussian_log_likelihood,
+    GAUSSIAN_BASELINE,
+    RegressionScorer,
+    TargetEncoding,
+    gaussian_log_likelihood,
     gaussian_params,
 )
 from sklearn_dymo._regression_loss import beta_nll
@@ -37,7 +40,7 @@ def fitted(reg_data):
 
 
 def test_fit_learns_and_reports_in_user_units(fitted):
-    reg, X, y, modalities = fitted
+    reg, X, y, _ = fitted
     assert reg.modality_names_ == ["m0", "m1", "m2"]
     assert reg.n_bins_ == 5 and reg.bin_edges_.shape == (4,)
     # Bin edges are quantiles of y, in y's units.
@@ -68,7 +71,7 @@ def test_selection_path_rewards_and_strategies(fitted):
 
 def test_reward_is_the_log_variance_reduction(fitted):
     """Uncalibrated, a reward is 0.5 log(var_S / var_{S+u}) of the predicted variances."""
-    reg, X, y, modalities = fitted
+    reg, X, _, modalities = fitted
     reg = pickle.loads(pickle.dumps(reg)).set_params(calibrate=False)
     X_missing = X[:20].copy()
     X_missing[:, modalities["m1"] + modalities["m2"]] = np.nan  # only m0 observed
