@@ -208,3 +208,16 @@ def test_same_seed_same_model(reg_data):
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
     assert not np.allclose(a[0], c)
+
+
+def test_early_stopping_and_rows_with_nothing_observed(reg_data):
+    X, y, modalities = reg_data
+    reg = DyMoRegressor(modalities=modalities, early_stopping=True, n_iter_no_change=2,
+                        tol=10.0, random_state=0, **{**FAST, "max_epochs": 30}).fit(X, y)
+    assert reg.n_iter_ < 30 and "valid_loss" in reg.net_.history[-1]
+    X_empty = X[:10].copy()
+    X_empty[:, [0, 5, 10]] = np.nan  # one entry of each modality missing
+    for strategy in ("iterative", "simultaneous", "observed", "all"):
+        result = reg.select_modalities(X_empty, selection=strategy)
+        assert np.isfinite(result.proba).all() and (result.proba[:, 1] > 0).all()
+        assert all(len(p) >= 1 for p in result.path)  # something was used
