@@ -94,8 +94,8 @@ def run(datasets, seeds, max_epochs, early_stopping):
             X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=seed)
             tests = {eta: drop_modalities(X_te, modalities, eta, random_state=1000 * seed + i)
                      for i, eta in enumerate(ETAS)}
-            params = dict(modalities=modalities, max_epochs=max_epochs,
-                          early_stopping=early_stopping, random_state=seed)
+            params = {"modalities": modalities, "max_epochs": max_epochs,
+                      "early_stopping": early_stopping, "random_state": seed}
             start = time.perf_counter()
             dymo = DyMoRegressor(**params).fit(X_tr, y_tr)
             auto = DyMoRegressor(selection="auto", **params).fit(X_tr, y_tr)
@@ -119,9 +119,10 @@ def report(table, max_epochs, early_stopping):
     mean = table.groupby(["dataset", "method", "eta"], sort=False)[
         ["rmse", "r2", "coverage95"]].mean().reset_index()
     n_seeds = table["seed"].nunique()
-    lines = [f"Mean of {n_seeds} seeds; DyMoRegressor max_epochs={max_epochs}, "
-             f"early_stopping={early_stopping}, otherwise defaults (KNNImputer "
-             "recoverer).", ""]
+    settings = (f"Mean of {n_seeds} seeds; DyMoRegressor max_epochs={max_epochs}, "
+                f"early_stopping={early_stopping}, otherwise defaults (KNNImputer "
+                "recoverer).")
+    lines = [settings, ""]
     for dataset, part in mean.groupby("dataset", sort=False):
         lines += [f"### {dataset}", ""]
         for metric, fmt in (("r2", "{:.3f}"), ("rmse", "{:.2f}"), ("coverage95", "{:.2f}")):
@@ -166,10 +167,14 @@ def main():
         start = time.perf_counter()
         table = run(args.datasets, range(args.seeds), args.max_epochs,
                     args.early_stopping)
+        table["max_epochs"] = args.max_epochs
+        table["early_stopping"] = args.early_stopping
         table.to_csv(csv, index=False)
         print(f"total {time.perf_counter() - start:.0f} s")
     table = pd.read_csv(csv)
-    text = report(table, args.max_epochs, args.early_stopping)
+    # The settings the CSV was made with (--report-only reads them back).
+    text = report(table, int(table["max_epochs"].iloc[0]),
+                  bool(table["early_stopping"].iloc[0]))
     with open(os.path.join(args.out, "tables.md"), "w") as f:
         f.write(text)
     print(text)
