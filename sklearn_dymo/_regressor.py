@@ -165,6 +165,18 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
     ``proba`` holds the predicted mean (column 0) and standard deviation
     (column 1) in ``y``'s units.
 
+    Selection at predict time runs a float64 copy of the network, so that a
+    row's prediction does not depend on the batch it comes in (float32
+    kernels round differently by batch size). Measured cost: selection
+    takes 2.4x the float32 time on the CPU (4,000 rows, 4 modalities, half
+    missing, one thread; recovery not included, which usually dominates).
+
+    Measured on diabetes and synthetic data (docs/benchmarks.md,
+    "Regression"), iterative selection did not beat predicting from the
+    observed modalities: the network's variance treats recovered values as
+    real, so the reward overrates them. ``selection="auto"`` chose
+    observed-only there.
+
     Examples
     --------
     >>> from sklearn_dymo import DyMoRegressor
