@@ -7,6 +7,8 @@ each sample.
 """
 
 from ._classifier import DyMoClassifier
+from ._detect import detect_modalities
+from ._knn import ModalityKNNImputer
 from ._network import DyMoNetwork
 from ._persistence import DyMoVersionWarning
 from ._recovery import ModalityRecoverer
@@ -20,7 +22,9 @@ __all__ = [
     "DyMoNetwork",
     "DyMoRegressor",
     "DyMoVersionWarning",
+    "ModalityKNNImputer",
     "ModalityRecoverer",
     "SelectionResult",
+    "detect_modalities",
     "__version__",
 ]

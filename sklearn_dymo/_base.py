@@ -21,9 +21,7 @@ hooks, each named for the one thing that depends on the task:
 - ``_make_scorer()``: the latent reward scorer;
 - ``_outputs_from_logits(logits)``: float64 outputs of the network head;
 - ``_information_params(y_enc)`` (optional): how ``modality_information``
-  measures what a modality tells on its own (default: class cross-entropy);
-- ``_predict_network()`` (optional): the network predict-time selection
-  runs (default: the trained one).
+  measures what a modality tells on its own (default: class cross-entropy).
 
 Not a public class: it defines no ``__init__``, so ``get_params`` reads the
 task estimator's explicit constructor.
@@ -33,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -49,7 +48,8 @@ from ._modalities import resolve_modalities, split_indicator_columns
 from ._network import DyMoNetwork
 from ._params import check_int, check_real, resolve_optimizer, resolve_tuning_missingness
 from ._persistence import VersionedPickleMixin
-from ._prototypes import compute_subset_statistics
+from ._fusion import pad_rows
+from ._prototypes import compute_subset_statistics, describe_unsupported
 from ._recovery import check_recoverer, fit_recoverer, recover
 from ._result import SelectionResult
 from ._rewards import get_reward_rule
@@ -87,6 +87,11 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         check_real("reward_threshold", self.reward_threshold, -np.inf)
         if self.max_candidates is not None:
             check_int("max_candidates", self.max_candidates, 1)
+        fraction = self.min_observed_fraction
+        if (not isinstance(fraction, Real) or isinstance(fraction, bool)
+                or not 0.0 < fraction <= 1.0):
+            raise ValueError(
+                f"min_observed_fraction must be a number > 0 and <= 1, got {fraction!r}")
         check_real("tuning_fraction", self.tuning_fraction, 0.0, 1.0, low_open=True)
         if self.tuning_scoring not in self._tuning_scorings:
             raise ValueError(f"tuning_scoring must be one of {self._tuning_scorings}, "
@@ -147,7 +152,7 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         else:
             self._value_names = None if names is None else [str(n) for n in names]
         values, missing = self._split_values(X)
-        spec = resolve_modalities(self.modalities, values.shape[1], self._value_names)
+        spec = resolve_modalities(self.modalities, values.shape[1], self._value_names, missing)
         self._modality_spec = spec
         self.modality_names_ = list(spec.names)
         self.modality_columns_ = [c.copy() for c in spec.columns]
@@ -160,8 +165,8 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         for modality in [n for n, seen in zip(spec.names, observed.any(axis=0)) if not seen]:
             warnings.warn(
                 f"modality {modality!r} is never fully observed in the training data; "
-                "the network cannot learn from it, and at predict time it is only "
-                "ever used as a recovered candidate",
+                "the network cannot learn from it, so selection never adds it (only "
+                "selection='all' uses its recovered values)",
                 UserWarning,
                 stacklevel=3,
             )
@@ -181,6 +186,7 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
                 "calibration_strength": self.calibration_strength,
                 "reward_threshold": self.reward_threshold,
             }
+            self._warn_unsupported_subsets()
             return self
 
         if self._indicator_of:
@@ -199,7 +205,15 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         self.selection_params_ = dict(best["params"])
         if self.refit:
             self._fit_network(values, missing, observed, y_enc, seed)
+        self._warn_unsupported_subsets()
         return self
+
+    def _warn_unsupported_subsets(self):
+        """Say once, after fit, when the training data limit the selection."""
+        words = describe_unsupported(self.subset_statistics_, self.modality_names_)
+        if words is not None and self.selection_params_["selection"] in (
+                "iterative", "simultaneous"):
+            warnings.warn(f"{type(self).__name__}: {words}.", UserWarning, stacklevel=4)
 
     def _tune_selection(self, values, missing, y_enc, train_observed, missingness, seed):
         """Score every selection policy on the held-out rows (``selection_tuning_``)."""
@@ -310,7 +324,10 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
             recovered = values
         else:
             recovered = recover(self.recoverer_, values, missing)
-        observed = observed_modalities(missing, self._modality_spec)
+        # A modality with at least min_observed_fraction of its entries present
+        # starts as observed (its few gaps recovered) instead of as a candidate.
+        observed = observed_modalities(missing, self._modality_spec,
+                                       self.min_observed_fraction)
         x = to_network_input(self.scaler_.transform(recovered))
         return x, torch.as_tensor(observed)
 
@@ -353,14 +370,17 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
     @torch.no_grad()
     def _select_chunks(self, chunks, strategy, strength, threshold):
         """Run selection over ``(x, observed)`` chunks and assemble the result."""
-        module = self._predict_network()
+        module = self.net_.module_
         module.eval()
         scorer = self._make_scorer()
         rule = get_reward_rule(self.calibrate, strength)
         outputs, used, observed_all, parts = [], [], [], []
         n = 0
         for x, observed in chunks:
-            tokens = module.encode(x.to(self.device_, module.cls_token.dtype))
+            # Padded to a fixed set of row counts: a row's tokens do not depend on
+            # how many rows are predicted with it (see _fusion.fuse_pairs).
+            x = x.to(self.device_)
+            tokens = module.encode(pad_rows(x))[:x.shape[0]]
             out = select(module, tokens, observed.to(self.device_), scorer, rule, strategy,
                          threshold=threshold, max_candidates=self.max_candidates,
                          priority=self._candidate_priority())
@@ -397,10 +417,6 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         })
         used = pd.DataFrame(used, columns=self.modality_names_)
         return SelectionResult(proba=output, path=path, rewards=rewards, used=used)
-
-    def _predict_network(self):
-        """The network that predict-time selection runs (the trained one)."""
-        return self.net_.module_
 
     def _candidate_priority(self):
         """Order of candidates under ``max_candidates`` (most informative first)."""

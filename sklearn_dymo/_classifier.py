@@ -84,17 +84,23 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
 
     Parameters
     ----------
-    modalities : dict, list of lists or None, default=None
+    modalities : dict, list of lists, "auto", "prefix" or None, default=None
         Column groups: ``dict`` name -> columns (names or integer
         positions), a list of column lists (named ``m0``, ``m1``, ...), or
         ``None`` for one modality per column. Every column must belong to
-        exactly one modality. When ``X`` carries ``missing__<col>``
-        indicator columns (from :class:`ModalityRecoverer`), columns refer
-        to the value columns only.
+        exactly one modality. ``"prefix"``: one modality per ``<name>__``
+        column prefix (the names a ``ColumnTransformer`` writes; a column
+        without one is an error). ``"auto"``: columns missing together in
+        the training data form a modality (:func:`detect_modalities`;
+        prefixes, with a warning, when nothing is missing). The groups
+        found are in ``modality_names_`` and ``modality_columns_``. When
+        ``X`` carries ``missing__<col>`` indicator columns (from
+        :class:`ModalityRecoverer`), columns refer to the value columns
+        only.
     recoverer : object with ``fit`` and ``transform``, default=None
         Fills missing entries at predict time (``IterativeImputer``,
         ``KNNImputer``, your own). Cloned into ``recoverer_`` and fitted on
-        the training ``X``. ``None`` uses ``KNNImputer(keep_empty_features=True)``,
+        the training ``X``. ``None`` uses ``ModalityKNNImputer()`` (KNNImputer's values),
         which recovers a missing modality from the rows nearest on the
         observed ones. It sees a float64 array of the
         value columns (a copy), in fit and predict alike. Ignored when ``X``
@@ -129,6 +135,13 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         instead of growing with ``M**2``; ``None`` considers every missing
         modality, as the paper does. For many modalities: see
         docs/performance.md for its measured speed and changed predictions.
+    min_observed_fraction : float in (0, 1], default=1.0
+        At predict time, a modality with at least this fraction of its
+        entries present starts as observed (its missing entries are
+        recovered, and it is not a selection candidate). 1.0: only fully
+        present modalities are observed, as in the paper; a partly
+        observed one is a candidate like a wholly missing one. Training
+        always uses fully present modalities only.
     tuning_fraction : float in (0, 1), default=0.2
         ``selection="auto"`` only: fraction of the training rows held out,
         stratified, to tune the selection (at most 2,000 rows).
@@ -278,6 +291,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         calibration_strength=1.0,
         reward_threshold=0.0,
         max_candidates=None,
+        min_observed_fraction=1.0,
         tuning_fraction=0.2,
         tuning_missingness="auto",
         tuning_scoring="log_loss",
@@ -317,6 +331,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         self.calibration_strength = calibration_strength
         self.reward_threshold = reward_threshold
         self.max_candidates = max_candidates
+        self.min_observed_fraction = min_observed_fraction
         self.tuning_fraction = tuning_fraction
         self.tuning_missingness = tuning_missingness
         self.tuning_scoring = tuning_scoring

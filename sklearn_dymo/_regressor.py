@@ -9,8 +9,6 @@ reward scorer over target bins, tuning by held-out Gaussian NLL, and
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import torch
 from sklearn.base import RegressorMixin
@@ -80,6 +78,11 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
     max_candidates : int or None, default=None
         At most this many recovered modalities per sample, those that tell
         most about the target on their own (Gaussian information, nats).
+    min_observed_fraction : float in (0, 1], default=1.0
+        At predict time, a modality with at least this fraction of its
+        entries present starts as observed (its missing entries are
+        recovered; it is not a candidate). 1.0: only fully present
+        modalities are observed. Training uses fully present ones only.
     tuning_fraction : float in (0, 1), default=0.2
         ``selection="auto"`` only: fraction of rows held out (at most 2,000).
     tuning_missingness : "auto", "patterns", "rates" or list of float, default="auto"
@@ -165,12 +168,6 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
     ``proba`` holds the predicted mean (column 0) and standard deviation
     (column 1) in ``y``'s units.
 
-    Selection at predict time runs a float64 copy of the network, so that a
-    row's prediction does not depend on the batch it comes in (float32
-    kernels round differently by batch size). Measured cost: selection
-    takes 2.4x the float32 time on the CPU (4,000 rows, 4 modalities, half
-    missing, one thread; recovery not included, which usually dominates).
-
     Measured on diabetes and synthetic data (docs/benchmarks.md,
     "Regression"), iterative selection did not beat predicting from the
     observed modalities: the network's variance treats recovered values as
@@ -202,6 +199,7 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
         calibration_strength=1.0,
         reward_threshold=0.0,
         max_candidates=None,
+        min_observed_fraction=1.0,
         tuning_fraction=0.2,
         tuning_missingness="auto",
         tuning_scoring="nll",
@@ -243,6 +241,7 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
         self.calibration_strength = calibration_strength
         self.reward_threshold = reward_threshold
         self.max_candidates = max_candidates
+        self.min_observed_fraction = min_observed_fraction
         self.tuning_fraction = tuning_fraction
         self.tuning_missingness = tuning_missingness
         self.tuning_scoring = tuning_scoring
@@ -356,16 +355,6 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
     def _make_scorer(self):
         """Information gain (nats) and the ICS of the predicted mean's bin."""
         return RegressionScorer(self.subset_statistics_, self.distance, self._target_encoding)
-
-    def _predict_network(self):
-        """A float64 copy of the trained network.
-
-        Outputs are target values, not probabilities: in float32 they move
-        in the 7th digit with the batch a row is predicted in (kernels
-        block differently by batch size); in float64 a row's prediction
-        does not depend on the other rows to scikit-learn's tolerance.
-        """
-        return copy.deepcopy(self.net_.module_).double()
 
     def _outputs_from_logits(self, logits):
         """Mean and standard deviation in ``y``'s units, ``(n, 2)`` float64."""

@@ -3,7 +3,7 @@
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_dymo import DyMoClassifier, DyMoRegressor, ModalityRecoverer
+from sklearn_dymo import DyMoClassifier, DyMoRegressor, ModalityKNNImputer, ModalityRecoverer
 
 # Small but able to learn sklearn's check data (accuracy > 0.83 on blobs).
 CHECKED_CLASSIFIER = DyMoClassifier(
@@ -35,7 +35,8 @@ def expected_failed_checks(estimator):
 
 @parametrize_with_checks(
     [CHECKED_CLASSIFIER, CHECKED_AUTO, CHECKED_REGRESSOR, CHECKED_REGRESSOR_AUTO,
-     ModalityRecoverer()],
+     ModalityRecoverer(), ModalityKNNImputer(),
+     ModalityKNNImputer(n_neighbors=2, chunk_size=3)],
     expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible(estimator, check):
