@@ -63,7 +63,7 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
         ``None`` for one modality per column.
     recoverer : object with ``fit`` and ``transform``, default=None
         Fills missing entries at predict time; ``None`` uses
-        ``KNNImputer(keep_empty_features=True)``. Cloned into
+        ``ModalityKNNImputer()`` (KNNImputer's values). Cloned into
         ``recoverer_``; ignored when ``X`` carries indicator columns.
     selection : {"iterative", "simultaneous", "observed", "all", "auto"}, default="iterative"
         As for :class:`DyMoClassifier`; ``"auto"`` tunes the policy on
