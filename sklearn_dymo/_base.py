@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -90,6 +91,11 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         check_real("reward_threshold", self.reward_threshold, -np.inf)
         if self.max_candidates is not None:
             check_int("max_candidates", self.max_candidates, 1)
+        fraction = self.min_observed_fraction
+        if (not isinstance(fraction, Real) or isinstance(fraction, bool)
+                or not 0.0 < fraction <= 1.0):
+            raise ValueError(
+                f"min_observed_fraction must be a number > 0 and <= 1, got {fraction!r}")
         check_real("tuning_fraction", self.tuning_fraction, 0.0, 1.0, low_open=True)
         if self.tuning_scoring not in self._tuning_scorings:
             raise ValueError(f"tuning_scoring must be one of {self._tuning_scorings}, "
@@ -361,7 +367,13 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
 
     def _prepare_rows(self, X):
         """Validated rows -> (network input, observed mask), recovery included."""
-        values, missing = self._one_hot(*self._split_values(X))
+        values, missing = self._split_values(X)
+        # A modality with at least min_observed_fraction of its entries present
+        # starts as observed (its few gaps recovered) instead of as a candidate.
+        # Counted over the user's columns: a categorical column is one entry.
+        observed = observed_modalities(missing, self._modality_spec,
+                                       self.min_observed_fraction)
+        values, missing = self._one_hot(values, missing)
         if self.recoverer_ is None:
             if np.isnan(values).any():
                 raise ValueError(
@@ -374,8 +386,6 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         layout = getattr(self, "_one_hot_layout", None)
         if layout is not None:
             recovered = layout.snap(recovered, missing)
-        observed = observed_modalities(missing, getattr(self, "_network_spec",
-                                                        self._modality_spec))
         x = to_network_input(self.scaler_.transform(recovered))
         return x, torch.as_tensor(observed)
 

@@ -152,6 +152,13 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         instead of growing with ``M**2``; ``None`` considers every missing
         modality, as the paper does. For many modalities: see
         docs/performance.md for its measured speed and changed predictions.
+    min_observed_fraction : float in (0, 1], default=1.0
+        At predict time, a modality with at least this fraction of its
+        entries present starts as observed (its missing entries are
+        recovered, and it is not a selection candidate). 1.0: only fully
+        present modalities are observed, as in the paper; a partly
+        observed one is a candidate like a wholly missing one. Training
+        always uses fully present modalities only.
     tuning_fraction : float in (0, 1), default=0.2
         ``selection="auto"`` only: fraction of the training rows held out,
         stratified, to tune the selection (at most 2,000 rows).
@@ -308,6 +315,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         calibration_strength=1.0,
         reward_threshold=0.0,
         max_candidates=None,
+        min_observed_fraction=1.0,
         tuning_fraction=0.2,
         tuning_missingness="auto",
         tuning_scoring="log_loss",
@@ -348,6 +356,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         self.calibration_strength = calibration_strength
         self.reward_threshold = reward_threshold
         self.max_candidates = max_candidates
+        self.min_observed_fraction = min_observed_fraction
         self.tuning_fraction = tuning_fraction
         self.tuning_missingness = tuning_missingness
         self.tuning_scoring = tuning_scoring
