@@ -53,6 +53,7 @@ from ._modalities import ModalitySpec, resolve_modalities, split_indicator_colum
 from ._network import DyMoNetwork
 from ._params import check_int, check_real, resolve_optimizer, resolve_tuning_missingness
 from ._persistence import VersionedPickleMixin
+from ._fusion import pad_rows
 from ._prototypes import compute_subset_statistics, describe_unsupported
 from ._recovery import check_recoverer, fit_recoverer, recover
 from ._result import SelectionResult
@@ -435,7 +436,10 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         outputs, used, observed_all, parts = [], [], [], []
         n = 0
         for x, observed in chunks:
-            tokens = module.encode(x.to(self.device_))
+            # Padded to a fixed set of row counts: a row's tokens do not depend on
+            # how many rows are predicted with it (see _fusion.fuse_pairs).
+            x = x.to(self.device_)
+            tokens = module.encode(pad_rows(x))[:x.shape[0]]
             out = select(module, tokens, observed.to(self.device_), scorer, rule, strategy,
                          threshold=threshold, max_candidates=self.max_candidates,
                          priority=self._candidate_priority())

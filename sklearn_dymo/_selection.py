@@ -34,6 +34,7 @@ import torch
 
 from ._calibration import log_ics
 from ._distances import prototype_log_posterior
+from ._fusion import pad_rows
 from ._rewards import LatentScore
 
 STRATEGIES = ("iterative", "simultaneous", "observed", "all")
@@ -82,9 +83,11 @@ def _forward(network, cache, rows, masks):
     logits, zs = [], []
     for start in range(0, rows.shape[0], CHUNK):
         chunk = slice(start, start + CHUNK)
-        chunk_logits, z = network.heads(network.fuse_pairs(cache, rows[chunk], masks[chunk]))
-        logits.append(chunk_logits)
-        zs.append(z)
+        h = network.fuse_pairs(cache, rows[chunk], masks[chunk])
+        # Padded like every call at evaluation (see _fusion.fuse_pairs).
+        chunk_logits, z = network.heads(pad_rows(h))
+        logits.append(chunk_logits[:h.shape[0]])
+        zs.append(z[:h.shape[0]])
     if not logits:
         n_classes = network.classifier.out_features
         latent = network.projection[-1].out_features
@@ -201,8 +204,9 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
     n, _ = observed.shape
     device = tokens.device
     has_observed = observed.any(1)
-    # The first layer's per-token work is shared by every candidate of a row.
-    cache = network.first_layer_cache(tokens)
+    # The first layer's per-token work is shared by every candidate of a row
+    # (padded rows keep its shapes fixed; no pair refers to them).
+    cache = network.first_layer_cache(pad_rows(tokens))
     if strategy in ("observed", "all"):
         final = observed.clone()
         if strategy == "all":
