@@ -242,7 +242,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         Number of columns of ``X`` seen in ``fit`` (indicators included).
     feature_names_in_ : ndarray of str
         Column names, when ``X`` had them.
-    is_categorical_ : ndarray of bool of shape (n_features_in_,)
+    is_categorical_ : ndarray of bool of shape ``(n_features_in_,)``
         Which columns were read as categorical.
     categories_ : list of ndarray
         The categories seen in ``fit`` of each categorical column, in column
