@@ -299,3 +299,39 @@ def test_grid_search_in_parallel_on_a_frame_with_categoricals(data):
     best = grid.best_estimator_
     assert [c.tolist() for c in best.categories_[:1]] == [["blue", "green", "red"]]
     assert set(grid.predict(df)) <= {"a", "b", "c"}
+
+
+def test_self_tuned_selection_hides_and_recovers_categorical_modalities(data):
+    df, y = data
+    clf = _clf(max_epochs=2, selection="auto").fit(df, y)
+    assert clf.selection_tuning_["log_loss"].notna().all()
+    test = df.iloc[:20].assign(color=None, size=None)
+    assert clf.predict_proba(test).shape == (20, 3)
+
+
+def test_min_observed_fraction_counts_a_categorical_column_once(data):
+    df, y = data
+    # One numeric and one categorical column (3 categories) per modality:
+    # with the colour missing, half of the user's columns are present.
+    modalities = {"m": ["x1", "color"], "n": ["x2", "size"]}
+    clf = DyMoClassifier(modalities=modalities, min_observed_fraction=0.5, random_state=0,
+                         **{**FAST, "max_epochs": 1}).fit(df, y)
+    test = df.dropna().iloc[:5].assign(color=None)
+    observed = clf._prepare(test)[1].numpy()
+    assert observed[:, 0].all()
+    clf.set_params(min_observed_fraction=1.0)
+    assert not clf._prepare(test)[1].numpy()[:, 0].any()
+
+
+def test_indicator_columns_cover_categorical_columns(data):
+    df, y = data
+    values = df.assign(x1=df["x1"].fillna(0.0), x2=df["x2"].fillna(0.0),
+                       color=df["color"].fillna("red"))
+    indicators = df.isna().astype(float).add_prefix("missing__")
+    frame = pd.concat([values, indicators], axis=1)
+    clf = _clf(max_epochs=2).fit(frame, y)
+    assert clf.recoverer_ is None
+    assert clf.is_categorical_.tolist() == [False, False, True, True] + [False] * 4
+    # The indicator, not the (filled-in) colour, says the entry was missing.
+    observed = clf._prepare(frame)[1].numpy()
+    np.testing.assert_array_equal(observed[:, 1], df[["color", "size"]].notna().all(axis=1))
