@@ -42,8 +42,8 @@ def _non_numeric_fix(estimator):
     return (
         "Encode categorical columns first with OrdinalEncoder(handle_unknown="
         "'use_encoded_value', unknown_value=np.nan), which keeps NaN for missing "
-        "entries, or pass them straight to DyMoClassifier, which reads categorical "
-        "columns itself (categorical_features)."
+        "entries, or pass them straight to DyMoClassifier or DyMoRegressor, which "
+        "read categorical columns themselves (categorical_features)."
     )
 
 

@@ -335,3 +335,16 @@ def test_indicator_columns_cover_categorical_columns(data):
     # The indicator, not the (filled-in) colour, says the entry was missing.
     observed = clf._prepare(frame)[1].numpy()
     np.testing.assert_array_equal(observed[:, 1], df[["color", "size"]].notna().all(axis=1))
+
+
+def test_regressor_reads_categorical_columns_too(data):
+    from sklearn_dymo import DyMoRegressor
+
+    df, y = data
+    target = (df["color"] == "red").astype(float).to_numpy() + df["x2"].fillna(0).to_numpy()
+    reg = DyMoRegressor(modalities=MODALITIES, random_state=0,
+                        **{**FAST, "max_epochs": 2}).fit(df, target)
+    assert [c.tolist() for c in reg.categories_] == [["blue", "green", "red"], ["L", "M", "S"]]
+    test = df.iloc[:10].copy()
+    unseen = test.assign(color="purple")
+    np.testing.assert_array_equal(reg.predict(unseen), reg.predict(test.assign(color=None)))
