@@ -51,7 +51,7 @@ from ._categorical import (
 from ._distances import DISTANCES
 from ._losses import PrototypeUpdate
 from ._masks import blank_modalities, missing_entries, observed_modalities
-from ._modalities import ModalitySpec, resolve_modalities, split_indicator_columns
+from ._modalities import resolve_modalities, split_indicator_columns
 from ._network import DyMoNetwork
 from ._params import check_int, check_real, resolve_optimizer, resolve_tuning_missingness
 from ._persistence import VersionedPickleMixin
@@ -156,14 +156,10 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         X_float, raw = check_mixed_X(self, X, reset=reset, categorical=categorical,
                                      min_samples=min_samples)
         if reset:
-            columns = (np.zeros(0, dtype=np.intp) if categorical is None
-                       else np.flatnonzero(categorical))
-            names = getattr(self, "feature_names_in_", None)
-            labels = [str(names[j]) if names is not None else int(j) for j in columns]
-            encoding = CategoricalEncoding.fit(raw, columns, labels)
+            encoding = CategoricalEncoding.fit_columns(
+                raw, categorical, X_float.shape[1], getattr(self, "feature_names_in_", None))
             self._categorical_encoding = encoding if raw else None
-            self.is_categorical_ = np.zeros(X_float.shape[1], dtype=bool)
-            self.is_categorical_[columns] = True
+            self.is_categorical_ = encoding.mask
             self.categories_ = [c.copy() for c in encoding.categories]
         encoding = getattr(self, "_categorical_encoding", None)
         if raw and encoding is not None:
@@ -207,11 +203,7 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         encoding = self._categorical_encoding
         self._one_hot_layout = (None if encoding is None
                                 else encoding.layout(value_index, values.shape[1]))
-        self._network_spec = spec if encoding is None else ModalitySpec(
-            names=spec.names,
-            columns=tuple(self._one_hot_layout.expand_columns(c) for c in spec.columns),
-            n_features=self._one_hot_layout.n_expanded,
-        )
+        self._network_spec = spec if encoding is None else self._one_hot_layout.expand_spec(spec)
         self.modality_names_ = list(spec.names)
         self.modality_columns_ = [c.copy() for c in spec.columns]
         observed = observed_modalities(missing, spec)

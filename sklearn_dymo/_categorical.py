@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_object_dtype, is_string_dtype
 
+from ._modalities import ModalitySpec
+
 #: Names of missingness indicator columns, never categorical.
 _INDICATOR_PREFIXES = ("missing__", "missingindicator_")
 
@@ -187,14 +189,33 @@ class CategoricalEncoding:
         Their names (or positions, for an array), for error messages.
     categories : list of ndarray of object
         The categories of each column, sorted.
+    n_features : int
+        Width of ``X``.
     """
 
     columns: np.ndarray
     labels: list
     categories: list
+    n_features: int = 0
 
     @classmethod
-    def fit(cls, raw_columns, columns, labels):
+    def fit_columns(cls, raw_columns, categorical, n_features, feature_names=None):
+        """Fit on the ``raw_columns`` that the mask ``categorical`` (or None) marks."""
+        columns = (np.zeros(0, dtype=np.intp) if categorical is None
+                   else np.flatnonzero(categorical))
+        labels = [str(feature_names[j]) if feature_names is not None else int(j)
+                  for j in columns]
+        return cls.fit(raw_columns, columns, labels, n_features)
+
+    @property
+    def mask(self):
+        """``(n_features,)`` bool: the categorical columns of ``X``."""
+        out = np.zeros(self.n_features, dtype=bool)
+        out[self.columns] = True
+        return out
+
+    @classmethod
+    def fit(cls, raw_columns, columns, labels, n_features=0):
         categories = [_sorted_categories(v, label) for v, label in zip(raw_columns, labels)]
         empty = [label for label, cats in zip(labels, categories) if cats.size == 0]
         if empty:
@@ -203,7 +224,7 @@ class CategoricalEncoding:
                 "(every entry is missing), so they have no category to learn; drop "
                 "them or leave them out of categorical_features"
             )
-        return cls(np.asarray(columns, dtype=np.intp), list(labels), categories)
+        return cls(np.asarray(columns, dtype=np.intp), list(labels), categories, n_features)
 
     def codes(self, raw_columns):
         """``(n_samples, n_categorical)`` float codes; NaN where missing or unseen."""
@@ -274,6 +295,12 @@ class OneHotLayout:
         for j in np.flatnonzero(self.categorical):
             out[self.starts[j]:self.starts[j + 1]] = True
         return out
+
+    def expand_spec(self, spec):
+        """``spec`` over the value columns -> the same modalities over the expanded ones."""
+        return ModalitySpec(names=spec.names,
+                            columns=tuple(self.expand_columns(c) for c in spec.columns),
+                            n_features=self.n_expanded)
 
     def expand_columns(self, columns):
         """Expanded positions of value columns ``columns`` (a modality)."""
