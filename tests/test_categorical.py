@@ -340,7 +340,7 @@ def test_indicator_columns_cover_categorical_columns(data):
 def test_regressor_reads_categorical_columns_too(data):
     from sklearn_dymo import DyMoRegressor
 
-    df, y = data
+    df, _ = data
     target = (df["color"] == "red").astype(float).to_numpy() + df["x2"].fillna(0).to_numpy()
     reg = DyMoRegressor(modalities=MODALITIES, random_state=0,
                         **{**FAST, "max_epochs": 2}).fit(df, target)
