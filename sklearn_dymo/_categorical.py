@@ -216,6 +216,7 @@ class CategoricalEncoding:
 
     @classmethod
     def fit(cls, raw_columns, columns, labels, n_features=0):
+        """Sorted categories of each raw column (``columns``: their positions in X)."""
         categories = [_sorted_categories(v, label) for v, label in zip(raw_columns, labels)]
         empty = [label for label, cats in zip(labels, categories) if cats.size == 0]
         if empty:
