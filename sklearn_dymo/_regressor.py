@@ -84,11 +84,14 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
     max_candidates : int or None, default=None
         At most this many recovered modalities per sample, those that tell
         most about the target on their own (Gaussian information, nats).
-    min_observed_fraction : float in (0, 1], default=1.0
+    min_observed_fraction : float in (0, 1], default=0.5
         At predict time, a modality with at least this fraction of its
         entries present starts as observed (its missing entries are
         recovered; it is not a candidate). 1.0: only fully present
-        modalities are observed. Training uses fully present ones only.
+        modalities are observed (the paper's rule). The default is the
+        classifier's, measured there (``benchmarks/partial_observation.py``);
+        it changes nothing when modalities go missing whole. Training uses
+        fully present ones only.
     tuning_fraction : float in (0, 1), default=0.2
         ``selection="auto"`` only: fraction of rows held out (at most 2,000).
     tuning_missingness : "auto", "patterns", "rates" or list of float, default="auto"
@@ -209,7 +212,7 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
         calibration_strength=1.0,
         reward_threshold=0.0,
         max_candidates=None,
-        min_observed_fraction=1.0,
+        min_observed_fraction=0.5,
         tuning_fraction=0.2,
         tuning_missingness="auto",
         tuning_scoring="nll",

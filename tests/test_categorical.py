@@ -270,8 +270,10 @@ def test_ordinal_encoder_recipe_keeps_missing_entries(data):
           ["color", "size"])],
         remainder="passthrough", verbose_feature_names_out=False,
     ).set_output(transform="pandas")
+    # min_observed_fraction=1.0: one missing entry makes the modality unobserved.
     pipe = Pipeline([("encode", encode), ("clf", _clf(
-        max_epochs=2, categorical_features=["color", "size"]))]).fit(df, y)
+        max_epochs=2, categorical_features=["color", "size"], min_observed_fraction=1.0))]
+    ).fit(df, y)
     clf = pipe[-1]
     assert [c.tolist() for c in clf.categories_] == [[0.0, 1.0, 2.0], [0.0, 1.0, 2.0]]
     test = df.iloc[:20].copy()
@@ -329,7 +331,7 @@ def test_indicator_columns_cover_categorical_columns(data):
                        color=df["color"].fillna("red"))
     indicators = df.isna().astype(float).add_prefix("missing__")
     frame = pd.concat([values, indicators], axis=1)
-    clf = _clf(max_epochs=2).fit(frame, y)
+    clf = _clf(max_epochs=2, min_observed_fraction=1.0).fit(frame, y)
     assert clf.recoverer_ is None
     assert clf.is_categorical_.tolist() == [False, False, True, True] + [False] * 4
     # The indicator, not the (filled-in) colour, says the entry was missing.

@@ -257,11 +257,16 @@ def test_single_modality(toy_data):
     clf = DyMoClassifier(modalities=[list(range(6))], random_state=0,
                          **{**FAST, "max_epochs": 2}).fit(X, y)
     X_part = X[:20].copy()
-    X_part[:10, 0] = np.nan  # partly missing: the only modality is a candidate
+    X_part[:10, :4] = np.nan  # 2 of 6 present: the only modality is a candidate
     proba = clf.predict_proba(X_part)
     assert np.isfinite(proba).all()
     assert all(p == ("m0",) for p in clf.selection_path_[:10])
     assert clf.selection_path_[10:] == [()] * 10
+    # 5 of 6 present (above min_observed_fraction): it starts as observed.
+    X_part[:10, :4] = X[:10, :4]
+    X_part[:10, 0] = np.nan
+    clf.predict_proba(X_part)
+    assert clf.selection_path_ == [()] * 20
 
 
 def test_hundred_single_column_modalities_stay_bounded():
