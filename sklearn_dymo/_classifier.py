@@ -35,7 +35,8 @@ from ._prototypes import compute_subset_statistics
 from ._recovery import check_recoverer, fit_recoverer, recover
 from ._rewards import get_reward_rule
 from ._selection import (
-    STRATEGIES, LatentScorer, concat_records, paths_from_masks, paths_from_records, select,
+    STRATEGIES, LatentScorer, concat_records, encode_rows, paths_from_masks,
+    paths_from_records, select,
 )
 from ._subsets import make_subset_sampler
 from ._tensors import ColumnScaler, to_network_input
@@ -784,7 +785,7 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         probas, used, observed_all, parts = [], [], [], []
         n = 0
         for x, observed in chunks:
-            tokens = module.encode(x.to(self.device_))
+            tokens = encode_rows(module, x.to(self.device_))
             out = select(module, tokens, observed.to(self.device_), scorer, rule, strategy,
                          threshold=threshold)
             logits = out.logits.double()

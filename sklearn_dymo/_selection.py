@@ -37,8 +37,16 @@ from ._distances import prototype_log_posterior
 from ._rewards import LatentScore
 
 STRATEGIES = ("iterative", "simultaneous", "observed", "all")
-#: Sequences per transformer call (bounds memory for large batches).
-CHUNK = 8192
+#: Most rows (or sequences) per network call at predict time.
+CHUNK = 2048
+#: Fewest rows per network call: a smaller call is padded up to a power of
+#: two of at least this many rows. float32 matrix products round differently
+#: for a few rows than for many (the BLAS switches kernel or blocking, at a
+#: row count that moves with the thread count), so without padding a row's
+#: output would depend on the batch predicted with it; from a few dozen rows
+#: on, the rounding of a row no longer depends on the row count
+#: (tests/test_batch_invariance.py, benchmarks/batch_invariance.py).
+MIN_CALL_ROWS = 64
 
 
 @dataclass
@@ -51,8 +59,11 @@ class LatentScorer:
 
     def __call__(self, logits, z, masks):
         pred = logits.argmax(-1)
+        # float64: the (n, D) x (D, K) product would otherwise round
+        # differently with the number of candidates scored together.
+        z = z.double()
         log_post = prototype_log_posterior(
-            z, self.stats.mean_prototypes, self.distance, self.temperature
+            z, self.stats.mean_prototypes.double(), self.distance, self.temperature
         )
         log_p = log_post.gather(1, pred[:, None])[:, 0].double()
         return LatentScore(log_p, log_ics(z, pred, masks, self.stats, self.distance))
@@ -77,14 +88,46 @@ class SelectionOutcome:
     records: dict
 
 
+def _calls(n_rows):
+    """``(start, stop, padded_rows)`` of the network calls covering ``n_rows``."""
+    for start in range(0, n_rows, CHUNK):
+        stop = min(start + CHUNK, n_rows)
+        # A power of two (CHUNK is one): few distinct shapes, whole SIMD blocks.
+        yield start, stop, max(MIN_CALL_ROWS, 1 << (stop - start - 1).bit_length())
+
+
+def _padded(tensor, n_rows):
+    """``tensor`` with zero rows appended up to ``n_rows`` rows."""
+    missing = n_rows - tensor.shape[0]
+    if missing <= 0:
+        return tensor
+    return torch.cat([tensor, tensor.new_zeros(missing, *tensor.shape[1:])])
+
+
+def encode_rows(network, x):
+    """``network.encode(x)`` in padded calls: a row's tokens do not depend
+    on the other rows of the batch (see ``MIN_CALL_ROWS``)."""
+    parts = []
+    for start, stop, size in _calls(x.shape[0]):
+        parts.append(network.encode(_padded(x[start:stop], size))[:stop - start])
+    if not parts:
+        return network.encode(x)
+    return torch.cat(parts)
+
+
 def _forward(network, tokens, rows, masks):
-    """Logits and latents of ``tokens[rows]`` under ``masks``, chunked."""
+    """Logits and latents of ``tokens[rows]`` under ``masks``, in padded calls.
+
+    Padded sequences have an empty mask: [CLS] attends to itself only, so
+    they stay finite, and their outputs are dropped.
+    """
     logits, zs = [], []
-    for start in range(0, rows.shape[0], CHUNK):
-        r = rows[start:start + CHUNK]
-        chunk_logits, z = network.heads(network.fuse(tokens[r], masks[start:start + CHUNK]))
-        logits.append(chunk_logits)
-        zs.append(z)
+    for start, stop, size in _calls(rows.shape[0]):
+        chunk_tokens = _padded(tokens[rows[start:stop]], size)
+        chunk_masks = _padded(masks[start:stop], size)
+        chunk_logits, z = network.heads(network.fuse(chunk_tokens, chunk_masks))
+        logits.append(chunk_logits[:stop - start])
+        zs.append(z[:stop - start])
     if not logits:
         n_classes = network.classifier.out_features
         latent = network.projection[-1].out_features
