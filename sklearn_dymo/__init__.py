@@ -6,6 +6,7 @@ time, adds the recovered modalities that help each sample.
 """
 
 from ._classifier import DyMoClassifier, SelectionResult
+from ._explain import SelectionExplanation
 from ._network import DyMoNetwork
 from ._persistence import DyMoVersionWarning
 from ._recovery import ModalityRecoverer
@@ -17,6 +18,7 @@ __all__ = [
     "DyMoNetwork",
     "DyMoVersionWarning",
     "ModalityRecoverer",
+    "SelectionExplanation",
     "SelectionResult",
     "__version__",
 ]

@@ -26,6 +26,7 @@ from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 
 from ._distances import DISTANCES
+from ._explain import build_explanation
 from ._losses import DyMoLoss, PrototypeUpdate
 from ._masks import blank_modalities, missing_entries, observed_modalities
 from ._modalities import resolve_modalities, split_indicator_columns
@@ -861,6 +862,50 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return self._run_selection(X, selection)
+
+    def explain_selection(self, X, selection=None):
+        """Per-row selection results as data: which modalities, when, and why.
+
+        Stateless (stores nothing on the estimator) and row-aligned, so it
+        is safe where ``selection_path_`` is not: parallel or threaded
+        prediction, dask partitions, wrappers such as
+        ``CalibratedClassifierCV``. Each row's entries depend only on that
+        row: the explanation of a concatenation of row blocks is the
+        concatenation of the blocks' explanations.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            NaN marks missing entries. A DataFrame's index labels the rows
+            of both tables; otherwise they are numbered from 0.
+        selection : {"iterative", "simultaneous", "observed", "all", "auto"}, optional
+            As in :meth:`select_modalities`.
+
+        Returns
+        -------
+        explanation : SelectionExplanation
+            ``table`` (one row per row of ``X``: ``observed__<modality>``,
+            ``step__<modality>``, ``proba__<class>``, ``prediction``) and
+            ``rewards`` (one row per evaluated candidate, same index).
+
+        Examples
+        --------
+        >>> from sklearn_dymo import DyMoClassifier
+        >>> from sklearn_dymo.datasets import load_breast_cancer_modalities, drop_modalities
+        >>> data = load_breast_cancer_modalities()
+        >>> clf = DyMoClassifier(modalities=data.modalities, max_epochs=3, random_state=0)
+        >>> clf = clf.fit(data.data, data.target)
+        >>> X_test = drop_modalities(data.data[:5], data.modalities, rate=0.6, random_state=0)
+        >>> table = clf.explain_selection(X_test).table
+        >>> table.shape
+        (5, 9)
+        >>> bool((table["prediction"] == clf.predict(X_test)).all())
+        True
+        """
+        check_is_fitted(self)
+        result = self._run_selection(X, selection)
+        index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(result.proba))
+        return build_explanation(result, index, self.classes_, self.modality_names_)
 
     def predict_proba(self, X):
         """Class probabilities after dynamic modality selection.
