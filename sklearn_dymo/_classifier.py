@@ -9,6 +9,7 @@ predict: X -> masks -> recovered values -> tensors -> encode once
 from __future__ import annotations
 
 import copy
+import threading
 import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -52,6 +53,9 @@ from ._validation import check_input_X
 PREDICT_CHUNK = 2048
 #: Values of the ``selection`` parameter.
 SELECTIONS = (*STRATEGIES, "auto")
+
+#: Held while a fit draws from torch's process-wide generator (see _fit_network).
+_GLOBAL_RNG_LOCK = threading.Lock()
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -661,7 +665,14 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         self.net_ = self._build_net(self._modality_spec, len(self.classes_), seed)
         device = torch.device(self.device)
         rng_devices = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=rng_devices):
+        # Batch order, training subsets, the validation split and the
+        # statistics draw from generators this fit owns. Weight
+        # initialisation and dropout masks still come from torch's
+        # process-wide generator, shared by all threads: seed it, and hold a
+        # lock so that fits in concurrent threads do not interleave their
+        # draws (fork_rng is not thread-safe either). Both go once the
+        # network seeds its own initialisation and dropout.
+        with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=rng_devices):
             torch.manual_seed(seed)
             self.net_.fit({"x": x, "observed": observed_t}, y_t)
         self.n_iter_ = len(self.net_.history)
@@ -679,6 +690,9 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         ).to(self.device_)
 
     def _build_net(self, spec, n_classes, seed):
+        # Independent streams for batch order and training subsets.
+        batch_seed, subset_seed = (int(s) for s in
+                                   np.random.SeedSequence(seed).generate_state(2))
         callbacks = [("prototypes", PrototypeUpdate(self.prototype_warmup))]
         train_split = None
         if self.early_stopping:
@@ -714,11 +728,14 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             iterator_train__shuffle=True,
+            # Batch order from a generator this net owns, not torch's global one.
+            iterator_train__generator=torch.Generator().manual_seed(batch_seed),
             train_split=train_split,
             callbacks=callbacks,
             device=self.device,
             verbose=int(bool(self.verbose)),
             subset_sampler=make_subset_sampler(self.subset_sampler, self.n_subsets),
+            subset_seed=subset_seed,
         )
 
     def _check_X(self, X):
