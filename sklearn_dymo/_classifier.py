@@ -289,7 +289,8 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch order, subset sampling, the
         recoverer (when its own ``random_state`` is None) and the statistics.
-        The same seed gives identical ``predict_proba``.
+        The same seed gives identical ``predict_proba``, also when fits run
+        in threads or processes (docs/scaling_out.md).
 
     Attributes
     ----------
@@ -325,7 +326,8 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         a GPU-trained model on a machine without a GPU).
     selection_path_ : list of tuple of str
         After ``predict``/``predict_proba``: per sample, the recovered
-        modalities added, in order.
+        modalities added, in order. Describes the last call only; for
+        parallel or partitioned prediction use :meth:`explain_selection`.
     selection_rewards_ : DataFrame
         After ``predict``/``predict_proba``: one row per evaluated candidate
         (``sample``, ``step``, ``modality``, ``reward``, ``accepted``).
