@@ -2,14 +2,17 @@
 
 float32 matrix products round differently with the number of rows in the
 call (the BLAS picks another kernel or blocking for a few rows than for
-many, and the switch point moves with the thread count), so before the fix
-a row's probabilities depended on the rows predicted with it. Selection now
-runs every network call on exactly ``_selection.CHUNK`` rows (the last one
-padded) and scores latents in float64.
+many, and the switch point moves with the thread count), so without care a
+row's probabilities depend on the rows predicted with it. Selection gives
+every network call a fixed shape (``_selection._forward`` groups pairs by
+their number of visible modalities and pads each call to a power of two of
+at least ``MIN_CALL_ROWS`` rows; the encoder and the first-layer cache are
+padded the same way) and scores latents in float64.
 
 This script compares, in one process and alternating (shared machine), the
-padded path against the previous one (``CHUNK=8192`` without padding,
-re-created by monkeypatching), at 1 and 2 torch threads:
+padded path against the unpadded one (re-created by monkeypatching
+``_forward`` and ``pad_rows``; the float64 scoring stays in both), at 1 and
+2 torch threads:
 
 - the largest difference between predicting rows one at a time / in blocks
   of 7 and predicting them all at once;
@@ -34,16 +37,32 @@ from sklearn_dymo import DyMoClassifier, _selection
 from sklearn_dymo.datasets import drop_modalities, load_breast_cancer_modalities
 
 
+_PADDED_FORWARD = _selection._forward
+
+
+def _forward_unpadded(network, cache, rows, masks):
+    """``_selection._forward`` without grouping or padding: one call per chunk."""
+    logits, zs = [], []
+    for start in range(0, rows.shape[0], _selection.CHUNK):
+        chunk = slice(start, start + _selection.CHUNK)
+        chunk_logits, z = network.heads(network.fuse_pairs(cache, rows[chunk], masks[chunk]))
+        logits.append(chunk_logits)
+        zs.append(z)
+    if not logits:
+        return _PADDED_FORWARD(network, cache, rows, masks)  # the empty case
+    return torch.cat(logits), torch.cat(zs)
+
+
 @contextmanager
 def previous_path():
-    """The predict path before the fix: 8,192-row calls, no padding."""
-    chunk, padded = _selection.CHUNK, _selection._padded
-    _selection.CHUNK = 8192
-    _selection._padded = lambda tensor, n_rows: tensor
+    """The predict path without fixed shapes."""
+    forward, pad_rows = _selection._forward, _selection.pad_rows
+    _selection._forward = _forward_unpadded
+    _selection.pad_rows = lambda tensor: tensor
     try:
         yield
     finally:
-        _selection.CHUNK, _selection._padded = chunk, padded
+        _selection._forward, _selection.pad_rows = forward, pad_rows
 
 
 @contextmanager

@@ -7,14 +7,18 @@ resampling the dataset with 60 % of the modalities dropped, and times
 already persisted on a ``LocalCluster(processes=True,
 threads_per_worker=1)`` of 1 and of 2 workers (so the time is prediction,
 not moving the input). The in-process ``predict_proba`` with one torch
-thread is the reference. Reports rows/s, the median of ``--repeats`` runs,
-with the load average (the cores may be shared with other work).
+thread is the reference. Both clusters run side by side and the three
+setups alternate within each repeat (the cores may be shared with other
+work); reports rows/s, the median of ``--repeats`` runs, with the 1-minute
+load average after each run.
 
     pip install -e ".[distributed]"
     python benchmarks/scaling_out.py --rows 1000000
 """
 
 import argparse
+import contextlib
+import functools
 import os
 import time
 
@@ -28,15 +32,6 @@ from sklearn.impute import SimpleImputer
 
 from sklearn_dymo import DyMoClassifier
 from sklearn_dymo.datasets import drop_modalities, load_breast_cancer_modalities
-
-
-def median_seconds(run, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def main():
@@ -55,25 +50,44 @@ def main():
     X = drop_modalities(data.data, data.modalities, rate=0.6, random_state=0)
     X = pd.DataFrame(X[rng.randint(0, len(X), size=args.rows)], columns=columns)
 
-    print(f"cpu cores: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.1f}")
-    print(f"{'setup':<32} {'seconds':>8} {'rows/s':>10}")
-    seconds = median_seconds(lambda: clf.predict_proba(X), args.repeats)
-    print(f"{'in process, 1 torch thread':<32} {seconds:>8.1f} {args.rows / seconds:>10.0f}")
-    reference = clf.predict_proba(X)
-    for workers in (1, 2):
-        with LocalCluster(n_workers=workers, processes=True, threads_per_worker=1,
-                          host="127.0.0.1", dashboard_address=None) as cluster, \
-                Client(cluster) as client:
+    reference = clf.predict_proba(X.iloc[:50_000])
+    with contextlib.ExitStack() as stack:
+        clusters = {}
+        for workers in (1, 2):
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=workers, processes=True, threads_per_worker=1,
+                host="127.0.0.1", dashboard_address=None))
+            client = stack.enter_context(Client(cluster, set_as_default=False))
             ddf = client.persist(dd.from_pandas(X, npartitions=args.partitions))
             wait(ddf)
             wrapped = ParallelPostFit(estimator=clf)
-            proba = wrapped.predict_proba(ddf).compute()  # warm-up, and the check
-            assert np.array_equal(proba, reference)
-            seconds = median_seconds(lambda: wrapped.predict_proba(ddf).compute(),
-                                     args.repeats)
+            # Warm-up on the first partitions, and the check.
+            head = wrapped.predict_proba(ddf.partitions[:1]).compute(scheduler=client.get)
+            assert np.array_equal(head, reference[:len(head)])
+            clusters[workers] = (client, ddf, wrapped)
+        setups = [("in process, 1 torch thread", lambda: clf.predict_proba(X))]
+        for workers, (client, ddf, wrapped) in clusters.items():
             label = f"dask, {workers} worker process{'es' if workers > 1 else ''}"
-            print(f"{label:<32} {seconds:>8.1f} {args.rows / seconds:>10.0f}")
-    print(f"load average after: {os.getloadavg()[0]:.1f}")
+            setups.append((label, functools.partial(
+                lambda c, d, w: w.predict_proba(d).compute(scheduler=c.get),
+                client, ddf, wrapped)))
+        # Setups alternate within each repeat, so that the other jobs on
+        # the machine weigh on all of them alike.
+        times = {label: [] for label, _ in setups}
+        loads = {label: [] for label, _ in setups}
+        for _ in range(args.repeats):
+            for label, run in setups:
+                start = time.perf_counter()
+                run()
+                times[label].append(time.perf_counter() - start)
+                loads[label].append(os.getloadavg()[0])
+    print(f"{args.rows} rows, {args.partitions} partitions, {os.cpu_count()} CPU cores "
+          f"(shared), median of {args.repeats}")
+    print(f"{'setup':<32} {'seconds':>8} {'rows/s':>10} {'load avg':>9}")
+    for label, _ in setups:
+        seconds = float(np.median(times[label]))
+        print(f"{label:<32} {seconds:>8.1f} {args.rows / seconds:>10.0f} "
+              f"{np.median(loads[label]):>9.1f}")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ Writes CSVs, ``speed.md`` and ``targets.txt`` to ``--out``.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import pickle
@@ -195,6 +196,60 @@ def bench_epoch(args):
     print(f"  epoch: DyMo {t_dymo:.3f}s ({n_params} params) vs MLP {t_mlp:.3f}s "
           f"({mlp_params} params): ratio {t_dymo / t_mlp:.1f}", flush=True)
     return out
+
+
+# ------------------------------------------------------- 5. selection, large M
+@contextlib.contextmanager
+def reference_fusion():
+    """Run selection on the plain ``nn.TransformerEncoder`` (the code before the
+    fast fusion): every pair's tokens gathered and every token of every
+    layer computed, hidden ones included."""
+    from sklearn_dymo._network import DyMoNetwork
+
+    saved = DyMoNetwork.first_layer_cache, DyMoNetwork.fuse_pairs
+    DyMoNetwork.first_layer_cache = lambda self, tokens: tokens
+    DyMoNetwork.fuse_pairs = (lambda self, tokens, rows, masks, repeats=None:
+                              self.fuse_reference(tokens[rows], masks))
+    try:
+        yield
+    finally:
+        DyMoNetwork.first_layer_cache, DyMoNetwork.fuse_pairs = saved
+
+
+def bench_large_m(args):
+    """Selection throughput at M = 32: fast vs reference fusion, and the bound."""
+    m, eta = 32, 0.6
+    X, y, mods = _synthetic(2000, m, 1, 0)
+    clf = DyMoClassifier(modalities=mods, recoverer=SimpleImputer(keep_empty_features=True),
+                         max_epochs=2, random_state=0).fit(X, y)
+    X_te, _, _ = _synthetic(_m_rows(m), m, 1, 1, eta)
+    rows = []
+
+    def timed(label, bound=None):
+        clf.set_params(max_candidates=bound)
+        result = clf.select_modalities(X_te, "iterative")
+        t = median_time(lambda: clf.select_modalities(X_te, "iterative"), args.repeats)
+        rows.append({"M": m, "eta": eta, "rows": len(X_te), "fusion": label,
+                     "max_candidates": bound, "rows_per_s": len(X_te) / t,
+                     "passes_per_row": (len(result.rewards) + len(X_te)) / len(X_te),
+                     "labels": result.proba.argmax(1), "proba": result.proba})
+
+    with reference_fusion():
+        timed("reference")
+    timed("fast")
+    for bound in (8, 4, 2):
+        timed("fast", bound)
+    clf.set_params(max_candidates=None)
+    ref, exact = rows[0], rows[1]
+    for row in rows:
+        row["changed_vs_exact_pct"] = 100 * float(np.mean(row["labels"] != exact["labels"]))
+        row["max_abs_proba_diff"] = float(np.abs(row["proba"] - exact["proba"]).max())
+        row["speedup_vs_reference"] = row["rows_per_s"] / ref["rows_per_s"]
+        print(f"  M={m} {row['fusion']} max_candidates={row['max_candidates']}: "
+              f"{row['rows_per_s']:.0f} rows/s (x{row['speedup_vs_reference']:.2f}), "
+              f"{row['passes_per_row']:.1f} passes/row, "
+              f"{row['changed_vs_exact_pct']:.1f}% predictions changed", flush=True)
+    return pd.DataFrame(rows).drop(columns=["labels", "proba"])
 
 
 # --------------------------------------------------------- 3. scaling (child)
@@ -426,8 +481,9 @@ def main():
                         help="smaller sizes (rows up to 10^5, M up to 32), 5 epochs")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0],
                         help="accepted for symmetry; timings use seed 0")
-    parser.add_argument("--parts", nargs="+", default=["overhead", "epoch", "loop", "scaling"],
-                        choices=["overhead", "epoch", "loop", "scaling"])
+    parser.add_argument("--parts", nargs="+",
+                        default=["overhead", "epoch", "loop", "large_m", "scaling"],
+                        choices=["overhead", "epoch", "loop", "large_m", "scaling"])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sweeps", nargs="+",
                         default=["predict_rows", "predict_M", "fit_rows", "fit_M"],
@@ -469,10 +525,11 @@ def main():
         parts = args.parts
         if "loop" in parts and "overhead" not in parts:
             parts = ["overhead"] + parts
-        for part in ("overhead", "epoch", "loop"):
+        for part in ("overhead", "epoch", "loop", "large_m"):
             if part in parts:
                 print(part, flush=True)
-                fn = {"overhead": bench_overhead, "epoch": bench_epoch, "loop": bench_loop}[part]
+                fn = {"overhead": bench_overhead, "epoch": bench_epoch, "loop": bench_loop,
+                      "large_m": bench_large_m}[part]
                 fn(args).to_csv(os.path.join(args.out, f"{part}.csv"), index=False)
         if "scaling" in parts:
             print("scaling", flush=True)

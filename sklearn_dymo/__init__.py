@@ -5,11 +5,13 @@ one network that predicts from any subset of modalities and, at predict
 time, adds the recovered modalities that help each sample.
 """
 
-from ._classifier import DyMoClassifier, SelectionResult
+from ._classifier import DyMoClassifier
+from ._detect import detect_modalities
 from ._explain import SelectionExplanation
 from ._network import DyMoNetwork
 from ._persistence import DyMoVersionWarning
 from ._recovery import ModalityRecoverer
+from ._result import SelectionResult
 
 __version__ = "0.1.0"
 
@@ -20,5 +22,6 @@ __all__ = [
     "ModalityRecoverer",
     "SelectionExplanation",
     "SelectionResult",
+    "detect_modalities",
     "__version__",
 ]

@@ -1,119 +1,29 @@
-"""``DyMoClassifier``: the public estimator that ties the data path together.
+"""``DyMoClassifier``: DyMo for classification, on the shared :class:`BaseDyMo`.
 
-fit:     X -> modalities -> masks -> recoverer (fitted) -> tensors
-           -> skorch training on sampled subsets -> selection statistics
-predict: X -> masks -> recovered values -> tensors -> encode once
-           -> selection (rewards, calibration, path) -> probabilities
+Only what depends on the task lives here: class labels (validation,
+encoding, ``classes_``, stratified hold-out checks), the network head and
+loss over classes, the prototype statistics per class, the reward scorer,
+the tuning metrics and ``predict`` / ``predict_proba`` /
+``predict_log_proba``. The data path is in ``_base.py``.
 """
 
 from __future__ import annotations
 
-import copy
-import threading
-import warnings
-from dataclasses import dataclass
-from numbers import Integral, Real
-
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
-from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 
-from ._distances import DISTANCES
+from ._base import BaseDyMo
 from ._explain import build_explanation
-from ._losses import DyMoLoss, PrototypeUpdate
-from ._masks import blank_modalities, missing_entries, observed_modalities
-from ._modalities import resolve_modalities, split_indicator_columns
-from ._network import DyMoNetwork
-from ._persistence import VersionedPickleMixin
-from ._prototypes import compute_subset_statistics
-from ._recovery import check_recoverer, fit_recoverer, recover
-from ._rewards import get_reward_rule
-from ._selection import (
-    STRATEGIES, LatentScorer, concat_records, encode_rows, paths_from_masks,
-    paths_from_records, select,
-)
-from ._subsets import make_subset_sampler
-from ._tensors import ColumnScaler, to_network_input
-from ._training import SubsetTrainingNet
-from ._tuning import (
-    DEFAULT_RATES, MAX_TUNING_ROWS, SCORINGS, hidden_modalities, policy_grid, rank_policies,
-    score_policies,
-)
-from ._validation import check_input_X
-
-#: Rows encoded and selected together at predict time (bounds memory).
-PREDICT_CHUNK = 2048
-#: Values of the ``selection`` parameter.
-SELECTIONS = (*STRATEGIES, "auto")
-
-#: Held while a fit draws from torch's process-wide generator (see _fit_network).
-_GLOBAL_RNG_LOCK = threading.Lock()
-
-_OPTIMIZERS = {
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-    "sgd": torch.optim.SGD,
-}
-
-
-@dataclass
-class SelectionResult:
-    """What :meth:`DyMoClassifier.select_modalities` returns.
-
-    Attributes
-    ----------
-    proba : ndarray of shape (n_samples, n_classes)
-        Class probabilities from each sample's final modality set.
-    path : list of tuple of str
-        Per sample, the recovered modalities added, in order.
-    rewards : DataFrame
-        One row per evaluated candidate: ``sample``, ``step``,
-        ``modality``, ``reward``, ``accepted``.
-    used : DataFrame of bool, shape (n_samples, n_modalities)
-        The final modality set of each sample (observed or selected).
-
-    Examples
-    --------
-    >>> from sklearn_dymo import DyMoClassifier
-    >>> from sklearn_dymo.datasets import load_breast_cancer_modalities, drop_modalities
-    >>> data = load_breast_cancer_modalities()
-    >>> clf = DyMoClassifier(modalities=data.modalities, max_epochs=3, random_state=0)
-    >>> clf = clf.fit(data.data, data.target)
-    >>> X_test = drop_modalities(data.data[:4], data.modalities, rate=0.6, random_state=0)
-    >>> result = clf.select_modalities(X_test, selection="all")
-    >>> result.proba.shape, list(result.used.columns)
-    ((4, 2), ['mean', 'se', 'worst'])
-    >>> bool(result.used.all(axis=None))
-    True
-    """
-
-    proba: np.ndarray
-    path: list
-    rewards: pd.DataFrame
-    used: pd.DataFrame
-
-
-def _check_int(name, value, low):
-    if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-
-
-def _check_real(name, value, low, high=None, low_open=False):
-    ok = isinstance(value, Real) and not isinstance(value, bool)
-    ok = ok and (value > low if low_open else value >= low)
-    ok = ok and (high is None or value < high)
-    if not ok:
-        bound = f"> {low}" if low_open else f">= {low}"
-        bound += "" if high is None else f" and < {high}"
-        raise ValueError(f"{name} must be a number {bound}, got {value!r}")
+from ._losses import DyMoLoss
+from ._selection import LatentScorer
+from ._tuning import MAX_TUNING_ROWS, SCORINGS, rank_policies, score_policies
 
 
 def _check_targets(y, n_samples):
@@ -137,11 +47,6 @@ def _check_targets(y, n_samples):
         )
     check_classification_targets(y)
     return y
-
-
-def _row_chunks(n_rows):
-    """Slices of at most ``PREDICT_CHUNK`` rows covering ``range(n_rows)``."""
-    return (slice(start, start + PREDICT_CHUNK) for start in range(0, n_rows, PREDICT_CHUNK))
 
 
 def _check_stratified_holdout(y_enc, classes, n_held, purpose, fix_rare, fix_size):
@@ -168,7 +73,7 @@ def _check_stratified_holdout(y_enc, classes, n_held, purpose, fix_rare, fix_siz
         )
 
 
-class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
+class DyMoClassifier(ClassifierMixin, BaseDyMo):
     """Classifier with inference-time dynamic modality selection (DyMo).
 
     A *modality* is a group of columns of ``X``. One network is trained to
@@ -180,13 +85,19 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    modalities : dict, list of lists or None, default=None
+    modalities : dict, list of lists, "auto", "prefix" or None, default=None
         Column groups: ``dict`` name -> columns (names or integer
         positions), a list of column lists (named ``m0``, ``m1``, ...), or
         ``None`` for one modality per column. Every column must belong to
-        exactly one modality. When ``X`` carries ``missing__<col>``
-        indicator columns (from :class:`ModalityRecoverer`), columns refer
-        to the value columns only.
+        exactly one modality. ``"prefix"``: one modality per ``<name>__``
+        column prefix (the names a ``ColumnTransformer`` writes; a column
+        without one is an error). ``"auto"``: columns missing together in
+        the training data form a modality (:func:`detect_modalities`;
+        prefixes, with a warning, when nothing is missing). The groups
+        found are in ``modality_names_`` and ``modality_columns_``. When
+        ``X`` carries ``missing__<col>`` indicator columns (from
+        :class:`ModalityRecoverer`), columns refer to the value columns
+        only.
     recoverer : object with ``fit`` and ``transform``, default=None
         Fills missing entries at predict time (``IterativeImputer``,
         ``KNNImputer``, your own). Cloned into ``recoverer_`` and fitted on
@@ -216,6 +127,22 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
     reward_threshold : float, default=0.0
         ``tau`` in that test (0 in the paper). Negative values accept
         recovered modalities more readily, positive values less.
+    max_candidates : int or None, default=None
+        Iterative and simultaneous selection only: consider at most this
+        many recovered modalities per sample, those that tell most about
+        the class on their own in the training data
+        (``subset_statistics_.modality_information``). Bounds iterative
+        selection at ``1 + k (k + 1) / 2`` transformer passes per sample
+        instead of growing with ``M**2``; ``None`` considers every missing
+        modality, as the paper does. For many modalities: see
+        docs/performance.md for its measured speed and changed predictions.
+    min_observed_fraction : float in (0, 1], default=1.0
+        At predict time, a modality with at least this fraction of its
+        entries present starts as observed (its missing entries are
+        recovered, and it is not a selection candidate). 1.0: only fully
+        present modalities are observed, as in the paper; a partly
+        observed one is a candidate like a wholly missing one. Training
+        always uses fully present modalities only.
     tuning_fraction : float in (0, 1), default=0.2
         ``selection="auto"`` only: fraction of the training rows held out,
         stratified, to tune the selection (at most 2,000 rows).
@@ -287,10 +214,10 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
     verbose : int, default=0
         1 prints skorch's epoch table, 2 adds a progress bar.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, batch order, subset sampling, the
-        recoverer (when its own ``random_state`` is None) and the statistics.
-        The same seed gives identical ``predict_proba``, also when fits run
-        in threads or processes (docs/scaling_out.md).
+        Seeds weight initialisation, dropout, batch order, subset sampling,
+        the recoverer (when its own ``random_state`` is None) and the
+        statistics. The same seed gives identical ``predict_proba``, also
+        when fits run in threads or processes (docs/scaling_out.md).
 
     Attributes
     ----------
@@ -366,6 +293,8 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         calibrate=True,
         calibration_strength=1.0,
         reward_threshold=0.0,
+        max_candidates=None,
+        min_observed_fraction=1.0,
         tuning_fraction=0.2,
         tuning_missingness="auto",
         tuning_scoring="log_loss",
@@ -404,6 +333,8 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         self.calibrate = calibrate
         self.calibration_strength = calibration_strength
         self.reward_threshold = reward_threshold
+        self.max_candidates = max_candidates
+        self.min_observed_fraction = min_observed_fraction
         self.tuning_fraction = tuning_fraction
         self.tuning_missingness = tuning_missingness
         self.tuning_scoring = tuning_scoring
@@ -436,96 +367,86 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         self.verbose = verbose
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        return tags
+    # ------------------------------------------------------------ task hooks
+    #: Values of ``tuning_scoring``: the metrics of ``score_policies``.
+    _tuning_scorings = SCORINGS
 
-    # ------------------------------------------------------------------ checks
-    def _check_params(self):
-        if self.selection not in SELECTIONS:
-            raise ValueError(f"selection must be one of {SELECTIONS}, got {self.selection!r}")
-        _check_real("calibration_strength", self.calibration_strength, 0.0)
-        _check_real("reward_threshold", self.reward_threshold, -np.inf)
-        _check_real("tuning_fraction", self.tuning_fraction, 0.0, 1.0, low_open=True)
-        if self.tuning_scoring not in SCORINGS:
+    def _encode_targets(self, y, n_samples):
+        """Check the labels, set ``classes_`` and return them encoded as 0..K-1."""
+        y = _check_targets(y, n_samples)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
             raise ValueError(
-                f"tuning_scoring must be one of {SCORINGS}, got {self.tuning_scoring!r}")
-        self._tuning_missingness()
-        if self.selection == "auto" and self.calibrate is not True:
-            raise ValueError(
-                "selection='auto' tunes calibration_strength of the calibrated reward "
-                "(0 is the uncalibrated one), so it needs calibrate=True, got "
-                f"calibrate={self.calibrate!r}"
+                f"y has only one class ({self.classes_[0]!r}); DyMoClassifier "
+                "needs samples of at least 2 classes"
             )
-        if self.distance not in DISTANCES:
-            raise ValueError(f"distance must be one of {DISTANCES}, got {self.distance!r}")
-        get_reward_rule(self.calibrate)
-        for name in ("d_model", "tokens_per_modality", "n_layers", "n_heads",
-                     "encoder_hidden", "latent_dim", "n_subsets", "max_epochs",
-                     "batch_size", "n_iter_no_change", "max_stat_subsets"):
-            _check_int(name, getattr(self, name), 1)
-        _check_int("prototype_warmup", self.prototype_warmup, 0)
-        if self.d_model % self.n_heads:
-            raise ValueError(
-                f"n_heads={self.n_heads} must divide d_model={self.d_model}"
-            )
-        _check_real("dropout", self.dropout, 0.0, 1.0)
-        _check_real("temperature", self.temperature, 0.0, low_open=True)
-        _check_real("prototype_weight", self.prototype_weight, 0.0)
-        _check_real("lr", self.lr, 0.0, low_open=True)
-        _check_real("weight_decay", self.weight_decay, 0.0)
-        _check_real("validation_fraction", self.validation_fraction, 0.0, 1.0, low_open=True)
-        _check_real("tol", self.tol, 0.0)
-        if self.recoverer is not None:
-            check_recoverer(self.recoverer)
-        make_subset_sampler(self.subset_sampler, self.n_subsets)
-        self._optimizer_class()
+        y_enc = encoder.transform(y)
+        if self.early_stopping:
+            _check_stratified_holdout(
+                y_enc, self.classes_, int(np.ceil(self.validation_fraction * len(y_enc))),
+                f"early_stopping with validation_fraction={self.validation_fraction}",
+                "Use early_stopping=False, or drop or merge the rarest classes.",
+                "Raise or lower validation_fraction, or use early_stopping=False.")
+        return y_enc
 
-    def _tuning_missingness(self, has_missing_modalities=False):
-        """``tuning_missingness`` -> "patterns" or a tuple of rates."""
-        value = self.tuning_missingness
-        if isinstance(value, str):
-            if value not in ("auto", "patterns", "rates"):
-                raise ValueError(
-                    "tuning_missingness must be 'auto', 'patterns', 'rates' or a list of "
-                    f"missing rates in [0, 1), got {value!r}"
-                )
-            if value == "rates" or (value == "auto" and not has_missing_modalities):
-                return DEFAULT_RATES
-            return "patterns"
-        try:
-            rates = tuple(float(r) for r in value)
-        except (TypeError, ValueError):
-            rates = ()
-        if not rates or not all(0.0 <= r < 1.0 for r in rates):
-            raise ValueError(
-                "tuning_missingness must be 'auto', 'patterns', 'rates' or a list of "
-                f"missing rates in [0, 1), got {value!r}"
-            )
-        return rates
+    @property
+    def _n_outputs(self):
+        """One logit per class."""
+        return len(self.classes_)
 
-    def _optimizer_class(self):
-        if isinstance(self.optimizer, str):
-            if self.optimizer not in _OPTIMIZERS:
-                raise ValueError(
-                    f"optimizer must be one of {sorted(_OPTIMIZERS)} or a torch "
-                    f"optimizer class, got {self.optimizer!r}"
-                )
-            return _OPTIMIZERS[self.optimizer]
-        if isinstance(self.optimizer, type) and issubclass(self.optimizer, torch.optim.Optimizer):
-            return self.optimizer
-        raise ValueError(
-            f"optimizer must be one of {sorted(_OPTIMIZERS)} or a torch optimizer "
-            f"class, got {self.optimizer!r}"
-        )
+    @property
+    def _n_prototype_classes(self):
+        """Prototypes and statistics are kept per class."""
+        return len(self.classes_)
 
-    # ------------------------------------------------------------- data path
-    def _split_values(self, X):
-        """Value columns and entry missingness of validated ``X``."""
-        values = X[:, self._value_index] if self._indicator_of else X
-        return values, missing_entries(values, self._indicator_of, X)
+    def _target_tensor(self, y_enc):
+        return torch.as_tensor(y_enc, dtype=torch.long)
 
+    def _prototype_labels(self, y_enc):
+        return torch.as_tensor(y_enc, dtype=torch.long)
+
+    def _criterion_params(self):
+        """Cross-entropy plus the prototype contrastive loss over the classes."""
+        return {
+            "criterion": DyMoLoss,
+            "criterion__n_classes": len(self.classes_),
+            "criterion__latent_dim": self.latent_dim,
+            "criterion__distance": self.distance,
+            "criterion__temperature": self.temperature,
+            "criterion__prototype_weight": self.prototype_weight,
+        }
+
+    def _validation_split(self, seed):
+        """``early_stopping`` holds out stratified rows (checked in ``_encode_targets``)."""
+        return ValidSplit(self.validation_fraction, stratified=True, random_state=seed)
+
+    def _tuning_split(self, y_enc, seed):
+        """Stratified (train, held-out) row indices for ``selection="auto"``."""
+        n = y_enc.shape[0]
+        n_tune = int(min(np.ceil(self.tuning_fraction * n), MAX_TUNING_ROWS))
+        fix = "Change tuning_fraction, or use another selection."
+        _check_stratified_holdout(
+            y_enc, self.classes_, n_tune,
+            f"selection='auto' with tuning_fraction={self.tuning_fraction}", fix, fix)
+        train, tune = train_test_split(np.arange(n), test_size=n_tune, stratify=y_enc,
+                                       random_state=seed)
+        return np.sort(train), np.sort(tune)
+
+    def _score_policies(self, module, chunks, y_enc, scorer, policies):
+        """Held-out accuracy and log-loss of each policy, ranked by ``tuning_scoring``."""
+        table = score_policies(module, chunks, y_enc, len(self.classes_), scorer,
+                               self.calibrate, policies, self.device_)
+        return rank_policies(table, self.tuning_scoring)
+
+    def _make_scorer(self):
+        """Class posterior from the prototypes of the selection statistics."""
+        return LatentScorer(self.subset_statistics_, self.distance, self.temperature)
+
+    def _outputs_from_logits(self, logits):
+        return torch.softmax(logits, dim=-1).cpu().numpy()
+
+    # ---------------------------------------------------------------- public
     def fit(self, X, y):
         """Train the network on ``X`` (NaN marks missing entries) and ``y``.
 
@@ -542,345 +463,7 @@ class DyMoClassifier(VersionedPickleMixin, ClassifierMixin, BaseEstimator):
         self : DyMoClassifier
             The fitted estimator.
         """
-        self._check_params()
-        self.__dict__.pop("selection_tuning_", None)  # a refit must not keep an old tuning
-        X = check_input_X(self, X, reset=True, min_samples=2)
-        y = _check_targets(y, X.shape[0])
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"y has only one class ({self.classes_[0]!r}); DyMoClassifier "
-                "needs samples of at least 2 classes"
-            )
-        y_enc = encoder.transform(y)
-        if self.early_stopping:
-            _check_stratified_holdout(
-                y_enc, self.classes_, int(np.ceil(self.validation_fraction * len(y_enc))),
-                f"early_stopping with validation_fraction={self.validation_fraction}",
-                "Use early_stopping=False, or drop or merge the rarest classes.",
-                "Raise or lower validation_fraction, or use early_stopping=False.")
-
-        names = getattr(self, "feature_names_in_", None)
-        value_index, self._indicator_of = split_indicator_columns(names)
-        self._value_index = value_index
-        if value_index is not None:
-            self._value_names = [str(names[i]) for i in value_index]
-        else:
-            self._value_names = None if names is None else [str(n) for n in names]
-        values, missing = self._split_values(X)
-        spec = resolve_modalities(self.modalities, values.shape[1], self._value_names)
-        self._modality_spec = spec
-        self.modality_names_ = list(spec.names)
-        self.modality_columns_ = [c.copy() for c in spec.columns]
-        observed = observed_modalities(missing, spec)
-        if not observed.any():
-            raise ValueError(
-                "no training row has a fully observed modality; DyMoClassifier "
-                "learns only from observed modalities"
-            )
-        for name in [n for n, seen in zip(spec.names, observed.any(axis=0)) if not seen]:
-            warnings.warn(
-                f"modality {name!r} is never fully observed in the training data; "
-                "the network cannot learn from it, and at predict time it is only "
-                "ever used as a recovered candidate",
-                UserWarning,
-                stacklevel=2,
-            )
-
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        if self._indicator_of and self.recoverer is not None:
-            warnings.warn(
-                "X carries missingness indicator columns, so its values are "
-                "recovered already; the recoverer parameter is ignored",
-                UserWarning,
-                stacklevel=2,
-            )
-        if self.selection != "auto":
-            self._fit_network(values, missing, observed, y_enc, seed)
-            self.selection_params_ = {
-                "selection": self.selection,
-                "calibration_strength": self.calibration_strength,
-                "reward_threshold": self.reward_threshold,
-            }
-            return self
-
-        if self._indicator_of:
-            raise ValueError(
-                "selection='auto' hides modalities of held-out rows and recovers them, "
-                "so it needs the recoverer inside DyMoClassifier (recoverer=...), not "
-                "a ModalityRecoverer step before it"
-            )
-        train, tune = self._tuning_split(y_enc, seed)
-        self._fit_network(values[train], missing[train], observed[train], y_enc[train], seed)
-        missingness = self._tuning_missingness(not observed.all())
-        self.selection_tuning_ = self._tune_selection(
-            values[tune], missing[tune], y_enc[tune], observed[train], missingness, seed)
-        best = self.selection_tuning_.loc[self.selection_tuning_["rank"].idxmin()]
-        self.selection_params_ = dict(best["params"])
-        if self.refit:
-            self._fit_network(values, missing, observed, y_enc, seed)
-        return self
-
-    def _tuning_split(self, y_enc, seed):
-        """Stratified (train, held-out) row indices for ``selection="auto"``."""
-        n = y_enc.shape[0]
-        n_tune = int(min(np.ceil(self.tuning_fraction * n), MAX_TUNING_ROWS))
-        fix = "Change tuning_fraction, or use another selection."
-        _check_stratified_holdout(
-            y_enc, self.classes_, n_tune,
-            f"selection='auto' with tuning_fraction={self.tuning_fraction}", fix, fix)
-        train, tune = train_test_split(np.arange(n), test_size=n_tune, stratify=y_enc,
-                                       random_state=seed)
-        return np.sort(train), np.sort(tune)
-
-    def _tune_selection(self, values, missing, y_enc, train_observed, missingness, seed):
-        """Score every selection policy on the held-out rows (``selection_tuning_``)."""
-        rng = check_random_state(seed)
-        observed = observed_modalities(missing, self._modality_spec)
-        rows, hide = hidden_modalities(observed, train_observed, missingness,
-                                       len(self.modality_names_), rng)
-        # values[rows] is a copy: the hidden modalities become NaN there only.
-        values = blank_modalities(values[rows], hide, self._modality_spec.columns)
-        chunks = (self._prepare_rows(values[chunk]) for chunk in _row_chunks(values.shape[0]))
-        module = self.net_.module_
-        module.eval()
-        scorer = LatentScorer(self.subset_statistics_, self.distance, self.temperature)
-        table = score_policies(
-            module, chunks, y_enc[rows], len(self.classes_), scorer, self.calibrate,
-            policy_grid(self.calibration_strength, self.reward_threshold), self.device_)
-        return rank_policies(table, self.tuning_scoring)
-
-    def _fit_network(self, values, missing, observed, y_enc, seed):
-        """Fit the recoverer, the scaler, the network and the selection statistics."""
-        if self._indicator_of:
-            self.recoverer_ = None
-        else:
-            self.recoverer_ = fit_recoverer(self.recoverer, values, default_seed=seed)
-
-        self.scaler_ = ColumnScaler.fit(values, missing)
-        # Only observed entries are ever unmasked in training; the rest is 0.
-        x = to_network_input(self.scaler_.transform(np.where(missing, np.nan, values)))
-        observed_t = torch.as_tensor(observed)
-        y_t = torch.as_tensor(y_enc, dtype=torch.long)
-
-        self.net_ = self._build_net(self._modality_spec, len(self.classes_), seed)
-        device = torch.device(self.device)
-        rng_devices = [device.index or 0] if device.type == "cuda" else []
-        # Batch order, training subsets, the validation split and the
-        # statistics draw from generators this fit owns. Weight
-        # initialisation and dropout masks still come from torch's
-        # process-wide generator, shared by all threads: seed it, and hold a
-        # lock so that fits in concurrent threads do not interleave their
-        # draws (fork_rng is not thread-safe either). Both go once the
-        # network seeds its own initialisation and dropout.
-        with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=rng_devices):
-            torch.manual_seed(seed)
-            self.net_.fit({"x": x, "observed": observed_t}, y_t)
-        self.n_iter_ = len(self.net_.history)
-        losses = np.asarray(self.net_.history[:, "train_loss"], dtype=np.float64)
-        if not np.isfinite(losses).all():
-            epoch = int(np.flatnonzero(~np.isfinite(losses))[0]) + 1
-            raise RuntimeError(
-                f"training diverged: the training loss is not finite from epoch {epoch} "
-                f"on (lr={self.lr}). Lower lr, or check X for extreme values."
-            )
-        self.device_ = str(self.net_.device)
-        self.subset_statistics_ = compute_subset_statistics(
-            self.net_.module_, x, observed_t, y_t, len(self.classes_), self.distance,
-            max_subsets=self.max_stat_subsets, device=self.device_, random_state=seed,
-        ).to(self.device_)
-
-    def _build_net(self, spec, n_classes, seed):
-        # Independent streams for batch order and training subsets.
-        batch_seed, subset_seed = (int(s) for s in
-                                   np.random.SeedSequence(seed).generate_state(2))
-        callbacks = [("prototypes", PrototypeUpdate(self.prototype_warmup))]
-        train_split = None
-        if self.early_stopping:
-            train_split = ValidSplit(self.validation_fraction, stratified=True,
-                                     random_state=seed)
-            callbacks.append(("early_stopping", EarlyStopping(
-                monitor="valid_loss", patience=self.n_iter_no_change,
-                threshold=self.tol, threshold_mode="abs", load_best=True)))
-        if self.verbose and self.verbose >= 2:
-            callbacks.append(("progress", ProgressBar()))
-        callbacks += list(copy.deepcopy(self.callbacks or []))
-        return SubsetTrainingNet(
-            module=DyMoNetwork,
-            module__modality_columns=[c.tolist() for c in spec.columns],
-            module__n_classes=n_classes,
-            module__d_model=self.d_model,
-            module__tokens_per_modality=self.tokens_per_modality,
-            module__n_layers=self.n_layers,
-            module__n_heads=self.n_heads,
-            module__encoder_hidden=self.encoder_hidden,
-            module__latent_dim=self.latent_dim,
-            module__dropout=self.dropout,
-            module__normalize_latent=self.distance == "cosine",
-            criterion=DyMoLoss,
-            criterion__n_classes=n_classes,
-            criterion__latent_dim=self.latent_dim,
-            criterion__distance=self.distance,
-            criterion__temperature=self.temperature,
-            criterion__prototype_weight=self.prototype_weight,
-            optimizer=self._optimizer_class(),
-            optimizer__weight_decay=self.weight_decay,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            iterator_train__shuffle=True,
-            # Batch order from a generator this net owns, not torch's global one.
-            iterator_train__generator=torch.Generator().manual_seed(batch_seed),
-            train_split=train_split,
-            callbacks=callbacks,
-            device=self.device,
-            verbose=int(bool(self.verbose)),
-            subset_sampler=make_subset_sampler(self.subset_sampler, self.n_subsets),
-            subset_seed=subset_seed,
-        )
-
-    def _check_X(self, X):
-        """Validated float64 ``X`` for prediction (0 rows allowed)."""
-        return check_input_X(self, X, reset=False, min_samples=0)
-
-    def _prepare_rows(self, X):
-        """Validated rows -> (network input, observed mask), recovery included."""
-        values, missing = self._split_values(X)
-        if self.recoverer_ is None:
-            if np.isnan(values).any():
-                raise ValueError(
-                    "X carries missingness indicator columns but its values still "
-                    "contain NaN; recover them first (ModalityRecoverer does)"
-                )
-            recovered = values
-        else:
-            recovered = recover(self.recoverer_, values, missing)
-        observed = observed_modalities(missing, self._modality_spec)
-        x = to_network_input(self.scaler_.transform(recovered))
-        return x, torch.as_tensor(observed)
-
-    def _prepare(self, X):
-        """``X`` -> (network input, observed mask) for all rows at once."""
-        return self._prepare_rows(self._check_X(X))
-
-    def _policy(self, selection):
-        """``selection`` (or the fitted default) -> (strategy, gamma, tau)."""
-        selection = self.selection if selection is None else selection
-        if selection not in SELECTIONS:
-            raise ValueError(f"selection must be one of {SELECTIONS}, got {selection!r}")
-        if selection == "auto":
-            if not hasattr(self, "selection_tuning_"):
-                raise ValueError(
-                    "selection='auto' needs the tuning done in fit: fit with "
-                    "selection='auto' first"
-                )
-            params = self.selection_params_
-            return (params["selection"], params["calibration_strength"],
-                    params["reward_threshold"])
-        return selection, self.calibration_strength, self.reward_threshold
-
-    def _run_selection(self, X, selection):
-        policy = self._policy(selection)
-        X = self._check_X(X)
-        # Recovery, tensors and selection run PREDICT_CHUNK rows at a time,
-        # so memory stays bounded however many rows come in. Recoverers are
-        # applied per chunk: they must treat rows independently (sklearn's
-        # imputers do).
-        chunks = (self._prepare_rows(X[rows]) for rows in _row_chunks(X.shape[0]))
-        return self._select_chunks(chunks, *policy)
-
-    def _select_prepared(self, x, observed, selection):
-        """Selection on recovered, standardised rows (no recovery cost)."""
-        chunks = ((x[rows], observed[rows]) for rows in _row_chunks(x.shape[0]))
-        return self._select_chunks(chunks, *self._policy(selection))
-
-    @torch.no_grad()
-    def _select_chunks(self, chunks, strategy, strength, threshold):
-        """Run selection over ``(x, observed)`` chunks and assemble the result."""
-        module = self.net_.module_
-        module.eval()
-        scorer = LatentScorer(self.subset_statistics_, self.distance, self.temperature)
-        rule = get_reward_rule(self.calibrate, strength)
-        probas, used, observed_all, parts = [], [], [], []
-        n = 0
-        for x, observed in chunks:
-            tokens = encode_rows(module, x.to(self.device_))
-            out = select(module, tokens, observed.to(self.device_), scorer, rule, strategy,
-                         threshold=threshold)
-            logits = out.logits.double()
-            if not torch.isfinite(logits).all():
-                raise RuntimeError(
-                    "the network produced non-finite outputs; its weights or the "
-                    "input are broken (was the model trained with a diverging loss?)"
-                )
-            probas.append(torch.softmax(logits, dim=-1).cpu().numpy())
-            used.append(out.final_mask.cpu().numpy())
-            observed_all.append(observed.cpu().numpy())
-            out.records["sample"] = out.records["sample"] + n
-            parts.append(out.records)
-            n += x.shape[0]
-        n_mod = len(self.modality_names_)
-        proba = np.concatenate(probas) if probas else np.zeros((0, len(self.classes_)))
-        used = np.concatenate(used) if used else np.zeros((0, n_mod), dtype=bool)
-        observed = (np.concatenate(observed_all) if observed_all
-                    else np.zeros((0, n_mod), dtype=bool))
-        records = concat_records(parts)
-        if strategy in ("observed", "all"):
-            # No rewards: the path is every recovered modality used, in order.
-            path = paths_from_masks(used & ~observed, self.modality_names_)
-        else:
-            path = paths_from_records(records, n, self.modality_names_)
-        rewards = pd.DataFrame({
-            "sample": records["sample"],
-            "step": records["step"],
-            "modality": pd.Categorical.from_codes(records["modality"],
-                                                  categories=self.modality_names_),
-            "reward": records["reward"],
-            "accepted": records["accepted"],
-        })
-        used = pd.DataFrame(used, columns=self.modality_names_)
-        return SelectionResult(proba=proba, path=path, rewards=rewards, used=used)
-
-    # ------------------------------------------------------------ persistence
-    def __getstate__(self):
-        state = super().__getstate__()
-        if "subset_statistics_" in state:
-            # Tensors travel on the CPU; __setstate__ moves them back.
-            state["subset_statistics_"] = state["subset_statistics_"].to("cpu")
-        return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "net_" in state:
-            # skorch has already fallen back to the CPU (with a warning) when
-            # the fitted device is missing here; follow it.
-            self.device_ = str(self.net_.device)
-            self.subset_statistics_ = self.subset_statistics_.to(self.device_)
-
-    # ---------------------------------------------------------------- public
-    def select_modalities(self, X, selection=None):
-        """Run selection once and return probabilities, paths and rewards.
-
-        Unlike ``predict_proba``, this does not store ``selection_path_``
-        and lets you try another ``selection`` strategy on the same fitted
-        model without refitting.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        selection : {"iterative", "simultaneous", "observed", "all", "auto"}, optional
-            Overrides the ``selection`` parameter for this call, with this
-            estimator's ``calibration_strength`` and ``reward_threshold``;
-            ``"auto"`` uses the tuned ``selection_params_``.
-
-        Returns
-        -------
-        result : SelectionResult
-            ``proba``, ``path``, ``rewards`` and ``used``.
-        """
-        check_is_fitted(self)
-        return self._run_selection(X, selection)
+        return self._fit(X, y)
 
     def explain_selection(self, X, selection=None):
         """Per-row selection results as data: which modalities, when, and why.

@@ -41,11 +41,20 @@ def missing_entries(X_values, indicator_of=None, X_full=None):
     return missing | np.isnan(X_values)
 
 
-def observed_modalities(missing, spec):
-    """``(n_samples, n_modalities)`` bool: modality fully present per sample."""
+def observed_modalities(missing, spec, min_fraction=1.0):
+    """``(n_samples, n_modalities)`` bool: modality present per sample.
+
+    Present means at least ``min_fraction`` of its entries are (1.0, the
+    default: all of them).
+    """
     out = np.empty((missing.shape[0], spec.n_modalities), dtype=bool)
     for m, cols in enumerate(spec.columns):
-        out[:, m] = ~missing[:, cols].any(axis=1)
+        if min_fraction >= 1.0:
+            out[:, m] = ~missing[:, cols].any(axis=1)
+        else:
+            # Integer counts avoid float ties: present >= ceil(f * n_cols).
+            needed = max(1, int(np.ceil(min_fraction * len(cols) - 1e-9)))
+            out[:, m] = (~missing[:, cols]).sum(axis=1) >= needed
     return out
 
 

@@ -14,6 +14,8 @@ from numbers import Integral
 
 import numpy as np
 
+from ._detect import modalities_from_missing, prefix_modalities
+
 #: Prefix of the indicator columns written by ``ModalityRecoverer``.
 MISSING_PREFIX = "missing__"
 #: Prefix of scikit-learn's ``MissingIndicator`` columns (``add_indicator=True``).
@@ -59,19 +61,28 @@ def _as_column_list(group):
         ) from None
 
 
-def resolve_modalities(modalities, n_features, feature_names=None):
+#: The ``modalities`` strings: read the groups off the data.
+SPEC_STRINGS = ("auto", "prefix")
+
+
+def resolve_modalities(modalities, n_features, feature_names=None, missing=None):
     """Resolve the ``modalities`` parameter against the columns of ``X``.
 
     Parameters
     ----------
-    modalities : dict, list of lists or None
+    modalities : dict, list of lists, "auto", "prefix" or None
         ``dict`` name -> columns, a list of column lists (named ``m0``,
         ``m1``, ...) or ``None`` for one modality per column. Columns are
         names (when ``X`` has feature names) or integer positions.
+        ``"prefix"``: one modality per ``<name>__`` column prefix;
+        ``"auto"``: groups of columns missing together in ``missing``
+        (see :func:`~sklearn_dymo.detect_modalities`).
     n_features : int
         Number of value columns of ``X``.
     feature_names : array-like of str or None
         Names of the value columns, if ``X`` had them.
+    missing : ndarray of bool of shape (n_samples, n_features) or None
+        Missing entries of the training values; needed by ``"auto"``.
 
     Returns
     -------
@@ -84,6 +95,8 @@ def resolve_modalities(modalities, n_features, feature_names=None):
         some columns belong to no modality.
     """
     names_list = None if feature_names is None else [str(n) for n in feature_names]
+    if isinstance(modalities, str):
+        modalities = _spec_from_data(modalities, names_list, missing)
     if modalities is None:
         names = names_list if names_list is not None else [f"x{i}" for i in range(n_features)]
         return ModalitySpec(
@@ -98,8 +111,8 @@ def resolve_modalities(modalities, n_features, feature_names=None):
         items = [(f"m{i}", _as_column_list(v)) for i, v in enumerate(modalities)]
     else:
         raise TypeError(
-            "modalities must be a dict name -> columns, a list of column lists "
-            f"or None, got {type(modalities).__name__}"
+            "modalities must be a dict name -> columns, a list of column lists, "
+            f"'auto', 'prefix' or None, got {type(modalities).__name__}"
         )
     if not items:
         raise ValueError("modalities is empty: give at least one group of columns")
@@ -161,6 +174,23 @@ def resolve_modalities(modalities, n_features, feature_names=None):
     return ModalitySpec(names=tuple(names), columns=tuple(columns), n_features=n_features)
 
 
+def _spec_from_data(spec, feature_names, missing):
+    """The dict that ``"auto"`` or ``"prefix"`` stands for."""
+    if spec == "prefix":
+        return prefix_modalities(feature_names)
+    if spec == "auto":
+        if missing is None:
+            raise ValueError(
+                "modalities='auto' groups columns by their missingness in the training "
+                "data, which is not available here; give modalities explicitly"
+            )
+        return modalities_from_missing(missing, feature_names)
+    raise ValueError(
+        f"modalities={spec!r} is not a known spec; use one of {list(SPEC_STRINGS)}, "
+        "a dict name -> columns, a list of column lists or None"
+    )
+
+
 def split_indicator_columns(feature_names):
     """Find missingness indicator columns among ``feature_names``.
 
@@ -175,6 +205,13 @@ def split_indicator_columns(feature_names):
     indicator_of : dict
         Maps a position in ``value_index`` to the position of its indicator
         column in ``feature_names``. Empty when ``X`` carries no indicators.
+
+    Raises
+    ------
+    ValueError
+        When an indicator names no column, or when indicators cover only
+        some value columns (as ``add_indicator=True`` of a scikit-learn
+        imputer does with its default ``features="missing-only"``).
     """
     if feature_names is None:
         return None, {}
@@ -197,5 +234,21 @@ def split_indicator_columns(feature_names):
         raise ValueError(
             f"indicator columns for {unknown[:5]} name no column of X; an indicator "
             f"'{MISSING_PREFIX}<feature>' must sit beside the column '<feature>'"
+        )
+    uncovered = [n for n in value_names if n not in indicators]
+    if uncovered:
+        # A value column without an indicator would be read as always
+        # observed: its recovered entries would pass for measurements and
+        # selection would silently do nothing for it.
+        shown = uncovered[:5] + ([f"... {len(uncovered) - 5} more"] if len(uncovered) > 5 else [])
+        raise ValueError(
+            f"X carries missingness indicator columns for some columns only; columns "
+            f"{shown} have none, so DyMoClassifier cannot tell which of their values "
+            "were recovered. A scikit-learn imputer's add_indicator=True marks only the "
+            "columns that had missing values in fit (features='missing-only'). Use "
+            "sklearn_dymo.ModalityRecoverer(imputer), which marks every column, or "
+            "FeatureUnion([('values', imputer), ('missing', MissingIndicator("
+            "features='all'))], verbose_feature_names_out=False), or leave the imputer "
+            "out and pass it as DyMoClassifier(recoverer=imputer)"
         )
     return np.asarray(values, dtype=np.intp), {pos[f]: i for f, i in indicators.items()}

@@ -9,14 +9,25 @@ maps it to the latent ``z`` used by prototypes and rewards.
 
 Encoding and fusion are separate methods on purpose: selection encodes
 each sample once and then only changes the mask (``fuse``) for every
-candidate subset.
+candidate subset. Fusion computes only what [CLS] reads (``_fusion.py``):
+the first layer's per-token work once per row, later layers on visible
+tokens only, the last layer for [CLS] alone; ``fuse_reference`` is the
+plain ``nn.TransformerEncoder`` computation it is tested against.
+
+With ``seed`` set, the weights are initialised and the dropout masks drawn
+from generators the module owns, never from torch's global generator:
+fits running in threads stay reproducible.
 """
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from ._fusion import first_layer_cache, fuse_pairs
 
 
 class DyMoNetwork(nn.Module):
@@ -42,6 +53,10 @@ class DyMoNetwork(nn.Module):
     dropout : float, default=0.1
     normalize_latent : bool, default=True
         L2-normalise ``z`` (used with the cosine distance).
+    seed : int or None, default=None
+        Seeds the weight initialisation and the dropout masks from
+        generators of this module. ``None`` draws both from torch's global
+        generator.
 
     Examples
     --------
@@ -74,8 +89,10 @@ class DyMoNetwork(nn.Module):
         latent_dim=32,
         dropout=0.1,
         normalize_latent=True,
+        seed=None,
     ):
         super().__init__()
+        self.seed = seed
         self.n_modalities = len(modality_columns)
         self.tokens_per_modality = tokens_per_modality
         self.d_model = d_model
@@ -112,6 +129,51 @@ class DyMoNetwork(nn.Module):
         self.projection = nn.Sequential(
             nn.Linear(d_model, d_model), nn.GELU(), nn.Linear(d_model, latent_dim)
         )
+        self._dropout_generators = {}
+        if seed is not None:
+            self.reset_parameters(torch.Generator().manual_seed(int(seed)))
+
+    @torch.no_grad()
+    def reset_parameters(self, generator):
+        """Initialise every weight from ``generator``, as torch's defaults do.
+
+        ``nn.Linear``: Kaiming-uniform weights and uniform biases;
+        attention input projections Xavier-uniform with zero biases;
+        layer norms 1 and 0; embeddings and [CLS] ``N(0, 0.02^2)``.
+        """
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=generator)
+                if module.bias is not None:
+                    bound = 1.0 / math.sqrt(module.in_features)
+                    nn.init.uniform_(module.bias, -bound, bound, generator=generator)
+            elif isinstance(module, nn.LayerNorm):
+                nn.init.ones_(module.weight)
+                nn.init.zeros_(module.bias)
+        for module in self.modules():
+            if isinstance(module, nn.MultiheadAttention):
+                nn.init.xavier_uniform_(module.in_proj_weight, generator=generator)
+                nn.init.zeros_(module.in_proj_bias)
+                nn.init.zeros_(module.out_proj.bias)
+        nn.init.normal_(self.modality_embedding, 0.0, 0.02, generator=generator)
+        nn.init.normal_(self.cls_token, 0.0, 0.02, generator=generator)
+
+    def __getstate__(self):
+        # Generators are device objects (a CUDA one cannot load on a CPU-only
+        # machine); a loaded module restarts its dropout stream from the seed.
+        state = super().__getstate__()
+        return {**state, "_dropout_generators": {}}
+
+    def _dropout_generator(self, device):
+        """The owned generator of dropout masks on ``device`` (None: global)."""
+        if self.seed is None:
+            return None
+        key = str(device)
+        if key not in self._dropout_generators:
+            # A different stream from the initialisation's.
+            self._dropout_generators[key] = torch.Generator(device=device).manual_seed(
+                int(self.seed) + 1)
+        return self._dropout_generators[key]
 
     def encode(self, x):
         """Encode every modality once: ``(n, M, L, d_model)`` tokens."""
@@ -122,6 +184,27 @@ class DyMoNetwork(nn.Module):
         tokens = tokens.view(x.shape[0], self.n_modalities, self.tokens_per_modality, -1)
         return tokens + self.modality_embedding
 
+    def first_layer_cache(self, tokens):
+        """Per-row first-layer work shared by every subset (see ``_fusion``)."""
+        return first_layer_cache(self.transformer.layers, self.cls_token, tokens)
+
+    def fuse_pairs(self, cache, rows, masks, repeats=None):
+        """[CLS] representation of row ``rows[i]`` of ``cache`` under ``masks[i]``.
+
+        Parameters
+        ----------
+        cache : FirstLayerCache
+            ``first_layer_cache`` of the encoded rows.
+        rows : long Tensor of shape (N,)
+        masks : bool Tensor of shape (N, M)
+        repeats : int, optional
+            Set when ``rows`` is ``arange(n).repeat_interleave(repeats)``
+            (lets the first layer share work across a row's subsets).
+        """
+        generator = self._dropout_generator(masks.device) if self.training else None
+        return fuse_pairs(self.transformer.layers, self.norm, cache, rows, masks,
+                          self.tokens_per_modality, generator, repeats)
+
     def fuse(self, tokens, mask):
         """[CLS] representation of the modalities where ``mask`` is True.
 
@@ -129,6 +212,15 @@ class DyMoNetwork(nn.Module):
         ----------
         tokens : Tensor of shape (n, M, L, d_model)
         mask : bool Tensor of shape (n, M)
+        """
+        rows = torch.arange(tokens.shape[0], device=tokens.device)
+        return self.fuse_pairs(self.first_layer_cache(tokens), rows, mask)
+
+    def fuse_reference(self, tokens, mask):
+        """``fuse`` computed by the plain ``nn.TransformerEncoder`` (for tests).
+
+        Every token of every layer is computed, hidden ones included, and
+        dropout draws from torch's global generator.
         """
         n = tokens.shape[0]
         seq = torch.cat([self.cls_token.expand(n, 1, -1), tokens.flatten(1, 2)], dim=1)
@@ -162,7 +254,7 @@ class DyMoNetwork(nn.Module):
         z : (n, A, latent_dim)
         """
         n, a, m = masks.shape
-        tokens = self.encode(x)
-        tokens = tokens.unsqueeze(1).expand(n, a, *tokens.shape[1:]).flatten(0, 1)
-        logits, z = self.heads(self.fuse(tokens, masks.reshape(n * a, m)))
+        cache = self.first_layer_cache(self.encode(x))
+        rows = torch.arange(n, device=x.device).repeat_interleave(a)
+        logits, z = self.heads(self.fuse_pairs(cache, rows, masks.reshape(n * a, m), a))
         return logits.view(n, a, -1), z.view(n, a, -1)

@@ -31,6 +31,10 @@ from ._masks import all_subsets, subset_bits
 MAX_ROWS = 2000
 #: Sequences per transformer call while computing the statistics.
 CHUNK = 8192
+#: Training rows that must observe every modality of a subset (or, when
+#: pooled, a subset of that size) for selection to reach it; fewer rows
+#: give prototypes and spreads that are noise. Capped at the row count.
+MIN_SUPPORT = 10
 #: Floor of sigma, so that a class whose training latents coincide
 #: (zero spread) still gives a finite ICS.
 MIN_SIGMA = 1e-6
@@ -54,6 +58,18 @@ class SubsetStatistics:
         ``c_bar_k``: prototypes averaged over the evaluated subsets.
     subsets : Tensor of shape (n_subsets, M), bool
         The subsets that were evaluated.
+    supported : Tensor of shape (n_keys,), bool, or None
+        Whether at least ``MIN_SUPPORT`` training rows observed every
+        modality of the subset (exact) or some evaluated subset of that
+        size (pooled). Selection never moves to an unsupported subset.
+        ``None`` (every subset supported) in models pickled before it
+        existed.
+    modality_information : Tensor of shape (M,), float64, or None
+        Per modality, ``log K`` minus the mean cross-entropy of the
+        network given that modality alone (nats): how much it tells about
+        the class on its own. Orders the candidates when selection bounds
+        them (``max_candidates``). ``None`` in models pickled before it
+        existed.
     """
 
     n_modalities: int
@@ -62,12 +78,20 @@ class SubsetStatistics:
     sigma: torch.Tensor
     mean_prototypes: torch.Tensor
     subsets: torch.Tensor
+    modality_information: torch.Tensor = None
+    supported: torch.Tensor = None
 
     def keys(self, masks):
         """Row of the statistics tables for each non-empty ``(n, M)`` mask."""
         if self.exact:
             return (masks.long() * subset_bits(self.n_modalities).to(masks.device)).sum(-1) - 1
         return masks.sum(-1) - 1
+
+    def is_supported(self, masks):
+        """Bool per non-empty ``(n, M)`` mask: may selection move there?"""
+        if self.supported is None:
+            return torch.ones(masks.shape[0], dtype=torch.bool, device=masks.device)
+        return self.supported.to(masks.device)[self.keys(masks)]
 
     def to(self, device):
         """A copy with every tensor on ``device`` (this one is unchanged)."""
@@ -77,7 +101,31 @@ class SubsetStatistics:
             sigma=self.sigma.to(device),
             mean_prototypes=self.mean_prototypes.to(device),
             subsets=self.subsets.to(device),
+            modality_information=(None if self.modality_information is None
+                                  else self.modality_information.to(device)),
+            supported=None if self.supported is None else self.supported.to(device),
         )
+
+
+def describe_unsupported(stats, names):
+    """Words for the subsets selection cannot reach, or None when all can."""
+    if stats.supported is None or bool(stats.supported.all()):
+        return None
+    unsupported = (~stats.supported).cpu()
+    n_out, n_keys = int(unsupported.sum()), unsupported.shape[0]
+    if stats.exact:
+        subsets = stats.subsets.cpu()[unsupported]
+        sizes = subsets.sum(1)
+        smallest = subsets[sizes == sizes.min()][:3]
+        combos = " or ".join(
+            "+".join(repr(names[m]) for m in np.flatnonzero(row.numpy())) for row in smallest)
+        what = f"fewer than {MIN_SUPPORT} training rows observe {combos} together"
+    else:
+        size = int(torch.arange(1, n_keys + 1)[unsupported].min())
+        what = f"fewer than {MIN_SUPPORT} training rows observe {size} or more modalities"
+    return (f"{what}, so selection will not add a recovered modality that leads to "
+            f"such a combination ({n_out} of {n_keys} modality "
+            f"{'subsets' if stats.exact else 'subset sizes'} are out of reach)")
 
 
 def _sampled_subsets(n_modalities, max_subsets, generator):
@@ -111,8 +159,39 @@ def _latents(module, x, observed, subsets, device):
         masks = ob[:, None, :] & subsets.to(device)[None, :, :]
         _, z = module.forward_subsets(xb, masks)
         zs.append(z.transpose(0, 1).cpu())
-    valid = observed[None, :, :] & subsets[:, None, :]
-    return torch.cat(zs, dim=1), valid.any(-1)
+    # A row counts for subset S only where it observed all of S: a row that
+    # saw part of S would describe a smaller subset under S's key.
+    valid = ~(subsets[:, None, :] & ~observed[None, :, :]).any(-1)
+    return torch.cat(zs, dim=1), valid
+
+
+@torch.no_grad()
+def modality_information(module, x, observed, y, n_classes, device, rows_per_chunk=256):
+    """``log K`` minus the cross-entropy of each modality alone, ``(M,)`` float64.
+
+    Every (row, observed modality) pair is one pass with that modality
+    visible; only two tokens per pass are computed (``fuse_pairs`` packs
+    the visible ones), so this costs about ``M`` cheap passes per row.
+    A modality never observed gets ``-inf`` (considered last).
+    """
+    n_modalities = observed.shape[1]
+    total = torch.zeros(n_modalities, dtype=torch.float64)
+    count = torch.zeros(n_modalities, dtype=torch.float64)
+    for start in range(0, x.shape[0], rows_per_chunk):
+        ob = observed[start:start + rows_per_chunk].to(device)
+        cache = module.first_layer_cache(module.encode(x[start:start + rows_per_chunk].to(device)))
+        rows, mods = ob.nonzero(as_tuple=True)
+        if not rows.numel():
+            continue
+        masks = torch.zeros(rows.shape[0], n_modalities, dtype=torch.bool, device=device)
+        masks[torch.arange(rows.shape[0], device=device), mods] = True
+        logits, _ = module.heads(module.fuse_pairs(cache, rows, masks))
+        target = y[start:start + rows_per_chunk].to(device)[rows]
+        log_p = torch.log_softmax(logits.double(), -1).gather(1, target[:, None])[:, 0]
+        total.index_add_(0, mods.cpu(), log_p.cpu())
+        count.index_add_(0, mods.cpu(), torch.ones_like(log_p.cpu()))
+    info = total / count.clamp(min=1) + np.log(n_classes)
+    return torch.where(count > 0, info, torch.full_like(info, -np.inf))
 
 
 def _class_means(z, valid, y, n_classes):
@@ -164,6 +243,7 @@ def compute_subset_statistics(module, x, observed, y, n_classes, distance, *,
     module.eval()
     try:
         z, valid = _latents(module, x, observed, subsets, device)
+        information = modality_information(module, x, observed, y, n_classes, device)
     finally:
         module.train(was_training)
 
@@ -183,6 +263,7 @@ def compute_subset_statistics(module, x, observed, y, n_classes, distance, *,
     group_sums = torch.zeros(n_keys, n_classes, z.shape[-1], dtype=z.dtype).index_add_(
         0, group_of, sums)
     group_counts = torch.zeros(n_keys, n_classes, dtype=z.dtype).index_add_(0, group_of, counts)
+    supported = group_counts.sum(1) >= min(MIN_SUPPORT, x.shape[0])
     prototypes = group_sums / group_counts.clamp(min=1)[..., None]
     # A class never seen under a key borrows the averaged prototype.
     seen = group_counts > 0
@@ -208,4 +289,6 @@ def compute_subset_statistics(module, x, observed, y, n_classes, distance, *,
         sigma=sigma,
         mean_prototypes=mean_prototypes,
         subsets=subsets,
+        modality_information=information,
+        supported=supported,
     )

@@ -37,14 +37,15 @@ from ._distances import prototype_log_posterior
 from ._rewards import LatentScore
 
 STRATEGIES = ("iterative", "simultaneous", "observed", "all")
-#: Most rows (or sequences) per network call at predict time.
-CHUNK = 2048
-#: Fewest rows per network call: a smaller call is padded up to a power of
-#: two of at least this many rows. float32 matrix products round differently
-#: for a few rows than for many (the BLAS switches kernel or blocking, at a
-#: row count that moves with the thread count), so without padding a row's
-#: output would depend on the batch predicted with it; from a few dozen rows
-#: on, the rounding of a row no longer depends on the row count
+#: Sequences per transformer call (bounds memory for large batches); a
+#: power of two, like every padded call.
+CHUNK = 8192
+#: Fewest rows per network call at predict time: a smaller call is padded
+#: up to a power of two of at least this many rows. float32 matrix products
+#: round differently for a few rows than for many (MKL switches kernel or
+#: blocking at a row count that moves with the thread count: 3 rows with 1
+#: thread, 7 with 2), so without padding a row's output would depend on the
+#: batch predicted with it; from a few dozen rows on it no longer does
 #: (tests/test_batch_invariance.py, benchmarks/batch_invariance.py).
 MIN_CALL_ROWS = 64
 
@@ -88,51 +89,52 @@ class SelectionOutcome:
     records: dict
 
 
-def _calls(n_rows):
-    """``(start, stop, padded_rows)`` of the network calls covering ``n_rows``."""
-    for start in range(0, n_rows, CHUNK):
-        stop = min(start + CHUNK, n_rows)
-        # A power of two (CHUNK is one): few distinct shapes, whole SIMD blocks.
-        yield start, stop, max(MIN_CALL_ROWS, 1 << (stop - start - 1).bit_length())
+def _call_size(n_rows):
+    """Rows of the padded call for ``n_rows`` rows: a power of two >= MIN_CALL_ROWS."""
+    return max(MIN_CALL_ROWS, 1 << max(n_rows - 1, 0).bit_length())
 
 
-def _padded(tensor, n_rows):
-    """``tensor`` with zero rows appended up to ``n_rows`` rows."""
-    missing = n_rows - tensor.shape[0]
-    if missing <= 0:
+def pad_rows(tensor):
+    """``tensor`` with zero rows appended up to ``_call_size`` rows."""
+    missing = _call_size(tensor.shape[0]) - tensor.shape[0]
+    if not missing:
         return tensor
     return torch.cat([tensor, tensor.new_zeros(missing, *tensor.shape[1:])])
 
 
 def encode_rows(network, x):
-    """``network.encode(x)`` in padded calls: a row's tokens do not depend
-    on the other rows of the batch (see ``MIN_CALL_ROWS``)."""
-    parts = []
-    for start, stop, size in _calls(x.shape[0]):
-        parts.append(network.encode(_padded(x[start:stop], size))[:stop - start])
-    if not parts:
-        return network.encode(x)
-    return torch.cat(parts)
+    """``network.encode(x)`` in one padded call (``x`` is one predict chunk)."""
+    return network.encode(pad_rows(x))[:x.shape[0]]
 
 
-def _forward(network, tokens, rows, masks):
-    """Logits and latents of ``tokens[rows]`` under ``masks``, in padded calls.
+def _forward(network, cache, rows, masks):
+    """Logits and latents of cached rows ``rows`` under ``masks``.
 
-    Padded sequences have an empty mask: [CLS] attends to itself only, so
-    they stay finite, and their outputs are dropped.
+    Every pair is computed in a call of fixed shapes whatever else is in
+    the batch: pairs are grouped by their number of visible modalities
+    (fusion packs each call to its widest pair) and each group runs in
+    calls padded to ``_call_size`` pairs (padding repeats the group's first
+    pair; its outputs are dropped).
     """
-    logits, zs = [], []
-    for start, stop, size in _calls(rows.shape[0]):
-        chunk_tokens = _padded(tokens[rows[start:stop]], size)
-        chunk_masks = _padded(masks[start:stop], size)
-        chunk_logits, z = network.heads(network.fuse(chunk_tokens, chunk_masks))
-        logits.append(chunk_logits[:stop - start])
-        zs.append(z[:stop - start])
+    width = masks.sum(1)
+    order, logits, zs = [], [], []
+    for w in torch.unique(width).tolist():
+        group = (width == w).nonzero()[:, 0]
+        for start in range(0, group.shape[0], CHUNK):
+            idx = group[start:start + CHUNK]
+            padded = torch.cat([idx, idx[:1].expand(_call_size(idx.shape[0]) - idx.shape[0])])
+            chunk_logits, z = network.heads(network.fuse_pairs(cache, rows[padded],
+                                                               masks[padded]))
+            logits.append(chunk_logits[:idx.shape[0]])
+            zs.append(z[:idx.shape[0]])
+            order.append(idx)
     if not logits:
         n_classes = network.classifier.out_features
         latent = network.projection[-1].out_features
-        return tokens.new_zeros(0, n_classes), tokens.new_zeros(0, latent)
-    return torch.cat(logits), torch.cat(zs)
+        return network.cls_token.new_zeros(0, n_classes), network.cls_token.new_zeros(0, latent)
+    inverse = torch.empty_like(torch.cat(order))
+    inverse[torch.cat(order)] = torch.arange(inverse.shape[0], device=inverse.device)
+    return torch.cat(logits)[inverse], torch.cat(zs)[inverse]
 
 
 def _empty_records():
@@ -189,8 +191,30 @@ def _first_best(sample, reward, n):
     return first[first < n_pairs]
 
 
+def first_round_candidates(observed, max_candidates, priority):
+    """Each sample's candidates: its missing modalities, at most ``max_candidates``.
+
+    The bound keeps the missing modalities of highest ``priority`` (ties:
+    lower index), so iterative selection costs at most
+    ``1 + k (k + 1) / 2`` transformer passes per sample instead of
+    ``1 + m (m + 1) / 2`` with ``m`` missing modalities.
+    """
+    candidates = ~observed
+    if max_candidates is None or not candidates.numel():
+        return candidates
+    if int(candidates.sum(1).max()) <= max_candidates:
+        return candidates
+    # Rank by priority (descending), ties by index: a stable sort of -priority.
+    order = torch.sort(-priority.double(), stable=True).indices.to(observed.device)
+    ranked = candidates[:, order]
+    keep = ranked & (ranked.long().cumsum(1) <= max_candidates)
+    bounded = torch.zeros_like(candidates)
+    bounded[:, order] = keep
+    return bounded
+
+
 def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
-           threshold=0.0):
+           threshold=0.0, max_candidates=None, priority=None):
     """Run selection for one batch of encoded rows.
 
     Parameters
@@ -206,6 +230,12 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
     threshold : float
         A candidate is accepted when its reward is above this (``tau``; the
         paper's Algorithm 1 uses 0) and dropped otherwise.
+    max_candidates : int, optional
+        At most this many candidates per sample, chosen by ``priority``
+        (``first_round_candidates``); ``None`` considers every missing
+        modality, as the paper does.
+    priority : Tensor (M,), optional
+        Higher first; required with ``max_candidates``.
 
     Returns
     -------
@@ -216,6 +246,9 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
     n, _ = observed.shape
     device = tokens.device
     has_observed = observed.any(1)
+    # The first layer's per-token work is shared by every candidate of a row.
+    # Padded like every call (see MIN_CALL_ROWS); padding rows are never read.
+    cache = network.first_layer_cache(pad_rows(tokens))
     if strategy in ("observed", "all"):
         final = observed.clone()
         if strategy == "all":
@@ -223,7 +256,7 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
         else:
             final[~has_observed] = True  # nothing observed: use everything recovered
         rows = torch.arange(n, device=device)
-        logits, _ = _forward(network, tokens, rows, final)
+        logits, _ = _forward(network, cache, rows, final)
         return SelectionOutcome(logits, final, _empty_records())
 
     n_classes = network.classifier.out_features
@@ -233,13 +266,13 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
     cur_log_ics = torch.zeros(n, dtype=torch.float64, device=device)
     base_rows = has_observed.nonzero()[:, 0]
     if base_rows.numel():
-        base_logits, base_z = _forward(network, tokens, base_rows, current[base_rows])
+        base_logits, base_z = _forward(network, cache, base_rows, current[base_rows])
         score = scorer(base_logits, base_z, current[base_rows])
         logits[base_rows] = base_logits
         cur_log_p[base_rows] = score.log_p
         cur_log_ics[base_rows] = score.log_ics
 
-    candidates = ~observed
+    candidates = first_round_candidates(observed, max_candidates, priority)
     forced = ~has_observed  # must take one candidate on its first step
     parts = []
     step = 0
@@ -247,7 +280,16 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
         sample, modality = candidates.nonzero(as_tuple=True)
         masks = current[sample]
         masks[torch.arange(sample.shape[0], device=device), modality] = True
-        pair_logits, pair_z = _forward(network, tokens, sample, masks)
+        # Never move to a subset the training data did not support: its
+        # prototypes and spreads would be noise.
+        # (A row with nothing observed may still take any first modality.)
+        reachable = scorer.stats.is_supported(masks) | forced[sample]
+        if not reachable.all():
+            candidates[sample[~reachable], modality[~reachable]] = False
+            sample, modality, masks = sample[reachable], modality[reachable], masks[reachable]
+            if not sample.numel():
+                break
+        pair_logits, pair_z = _forward(network, cache, sample, masks)
         score = scorer(pair_logits, pair_z, masks)
         reward = _checked(reward_rule(LatentScore(cur_log_p[sample], cur_log_ics[sample]),
                                       score), reward_rule, sample.shape[0])
@@ -289,7 +331,7 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
         changed = (current != observed).any(1)
         rows = changed.nonzero()[:, 0]
         if rows.numel():
-            logits[rows], _ = _forward(network, tokens, rows, current[rows])
+            logits[rows], _ = _forward(network, cache, rows, current[rows])
     records = concat_records(parts)
     return SelectionOutcome(logits, current, records)
 

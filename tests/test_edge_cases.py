@@ -223,8 +223,11 @@ def test_training_column_entirely_nan(toy_data):
         clf = _clf(modalities, max_epochs=2).fit(X_gap, y)
     proba = clf.predict_proba(X_gap)
     assert np.isfinite(proba).all()
-    # 'a' is only ever a recovered candidate, never observed.
-    assert set(clf.selection_rewards_.modality) == {"a"}
+    # The network never learned 'a': selection never evaluates or adds it,
+    # and only "all" uses its recovered values.
+    assert "a" not in set(clf.selection_rewards_.modality)
+    assert all("a" not in path for path in clf.selection_path_)
+    assert clf.select_modalities(X_gap, "all").used["a"].all()
     with pytest.raises(ValueError, match="no training row has a fully observed modality"):
         _clf(modalities).fit(np.full_like(X, np.nan), y)
 

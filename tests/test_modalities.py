@@ -54,14 +54,16 @@ def test_names_without_feature_names():
 
 def test_wrong_type():
     with pytest.raises(TypeError, match="modalities must be"):
+        resolve_modalities(3.5, 3)
+    with pytest.raises(ValueError, match="not a known spec"):
         resolve_modalities("abc", 3)
 
 
 def test_split_indicator_columns_both_prefixes():
-    names = ["a", "b", "c", "missing__a", "missingindicator_c"]
+    names = ["a", "b", "c", "missing__a", "missingindicator_c", "missing__b"]
     values, indicator_of = split_indicator_columns(np.array(names, dtype=object))
     assert values.tolist() == [0, 1, 2]
-    assert indicator_of == {0: 3, 2: 4}
+    assert indicator_of == {0: 3, 1: 5, 2: 4}
     assert split_indicator_columns(["a", "b"]) == (None, {})
     with pytest.raises(ValueError, match="name no column"):
         split_indicator_columns(["a", "missing__zz"])

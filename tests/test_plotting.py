@@ -195,6 +195,20 @@ def test_latent_panels_share_one_projection(selection_run):
         assert len(np.unique(colors[y == c], axis=0)) == 1
 
 
+def test_latent_display_runs_on_the_fitted_device(selection_run):
+    """A GPU-trained model loaded on a CPU-only machine keeps device="cuda"
+    but runs on device_="cpu"; the display must follow device_."""
+    import pickle
+    clf, X_missing, y, _ = selection_run
+    expected = LatentSpaceDisplay.from_estimator(clf, X_missing, y)
+    loaded = pickle.loads(pickle.dumps(clf))
+    loaded.set_params(device="cuda")  # what fit saw; device_ stays "cpu"
+    display = LatentSpaceDisplay.from_estimator(loaded, X_missing, y)
+    for title, scatter in expected.scatters_.items():
+        np.testing.assert_allclose(display.scatters_[title].get_offsets(),
+                                   scatter.get_offsets())
+
+
 def test_latent_projection_is_the_given_transformer():
     rng = np.random.RandomState(0)
     latents = {"left": rng.normal(size=(10, 5)), "right": rng.normal(size=(10, 5))}

@@ -28,11 +28,9 @@ def test_threaded_grid_search_equals_sequential(toy_data, fast_params):
     np.testing.assert_array_equal(threaded.predict_proba(X), sequential.predict_proba(X))
 
 
-def test_training_subsets_leave_the_global_generator_alone(toy_data, fast_params):
+def test_training_step_leaves_the_global_generator_alone(toy_data, fast_params):
     X, y, modalities = toy_data
-    # dropout=0: dropout masks are the network's draws (still global, see
-    # _fit_network); this test is about the subsets drawn by the training net.
-    clf = DyMoClassifier(modalities=modalities, random_state=0, dropout=0.0,
+    clf = DyMoClassifier(modalities=modalities, random_state=0,
                          **dict(fast_params, max_epochs=1)).fit(X, y)
     net = clf.net_
     x, observed = clf._prepare(X[:16])

@@ -34,7 +34,8 @@ def load_breast_cancer_modalities(*, as_frame=False, return_X_y=False):
     {'mean': 10, 'se': 10, 'worst': 10}
     """
     bunch = load_breast_cancer(as_frame=as_frame)
-    names = list(bunch.feature_names)
+    # Plain str, not numpy.str_: ColumnTransformer refuses numpy.str_ column lists.
+    names = [str(n) for n in bunch.feature_names]
     groups = {
         "mean": [i for i, n in enumerate(names) if n.startswith("mean ")],
         "se": [i for i, n in enumerate(names) if n.endswith(" error")],

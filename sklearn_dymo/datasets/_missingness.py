@@ -45,7 +45,7 @@ def drop_modalities(X, modalities, rate, random_state=None):
     values = np.array(X, dtype=np.float64, copy=True)
     if values.ndim != 2:
         raise ValueError(f"X must be 2-D, got shape {values.shape}")
-    spec = resolve_modalities(modalities, values.shape[1], names)
+    spec = resolve_modalities(modalities, values.shape[1], names, np.isnan(values))
     dropped = drop_mask(values.shape[0], spec.n_modalities, rate,
                         check_random_state(random_state))
     blank_modalities(values, dropped, spec.columns)

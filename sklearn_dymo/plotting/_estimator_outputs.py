@@ -2,8 +2,9 @@
 
 Observed masks and latent vectors are not part of the public results of
 :class:`~sklearn_dymo.DyMoClassifier`; the displays need them, so the few
-private calls live here, in one helper, to be replaced by a public hook
-if the classifier grows one.
+private calls (``_prepare``, ``net_.module_``, ``subset_statistics_``, all
+from the shared ``BaseDyMo``) live here, in one helper, to be replaced by a
+public hook if the classifier grows one.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def latents(estimator, X, masks):
     x, _ = estimator._prepare(X)
     module = estimator.net_.module_
     module.eval()
-    device = estimator.device
+    device = estimator.device_  # the fitted device (CPU after a GPU model loads there)
     zs = []
     with torch.no_grad():
         tokens = module.encode(x.to(device))

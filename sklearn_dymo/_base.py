@@ -1,0 +1,474 @@
+"""``BaseDyMo``: the task-independent data path shared by the DyMo estimators.
+
+fit:     X -> modalities -> masks -> recoverer (fitted) -> tensors
+           -> skorch training on sampled subsets -> selection statistics
+predict: X -> masks -> recovered values -> tensors -> encode once
+           -> selection (rewards, calibration, path) -> outputs
+
+A task (classification now, regression next) plugs in through a few
+hooks, each named for the one thing that depends on the task:
+
+- ``_encode_targets(y, n_samples)`` -> encoded ``y``; validates the targets
+  and sets the task's fitted attributes (``classes_``);
+- ``_n_outputs``: width of the network head;
+- ``_target_tensor(y_enc)``: the training target tensor;
+- ``_criterion_params()``: the skorch ``criterion`` and its ``criterion__*``;
+- ``_n_prototype_classes`` and ``_prototype_labels(y_enc)``: the groups the
+  selection statistics (prototypes) are computed over;
+- ``_validation_split(seed)``: skorch ``train_split`` of ``early_stopping``;
+- ``_tuning_split(y_enc, seed)``: the rows ``selection="auto"`` holds out;
+- ``_tuning_scorings`` and ``_score_policies(...)``: how tuning ranks policies;
+- ``_make_scorer()``: the latent reward scorer;
+- ``_outputs_from_logits(logits)``: float64 outputs of the network head.
+
+Not a public class: it defines no ``__init__``, so ``get_params`` reads the
+task estimator's explicit constructor.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from numbers import Real
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import EarlyStopping, ProgressBar
+
+from ._distances import DISTANCES
+from ._losses import PrototypeUpdate
+from ._masks import blank_modalities, missing_entries, observed_modalities
+from ._modalities import resolve_modalities, split_indicator_columns
+from ._network import DyMoNetwork
+from ._params import check_int, check_real, resolve_optimizer, resolve_tuning_missingness
+from ._persistence import VersionedPickleMixin
+from ._prototypes import compute_subset_statistics, describe_unsupported
+from ._recovery import check_recoverer, fit_recoverer, recover
+from ._result import SelectionResult
+from ._rewards import get_reward_rule
+from ._selection import (
+    STRATEGIES, concat_records, encode_rows, paths_from_masks, paths_from_records, select,
+)
+from ._subsets import make_subset_sampler
+from ._tensors import ColumnScaler, to_network_input
+from ._training import SubsetTrainingNet, fused_optimizer_params
+from ._tuning import hidden_modalities, policy_grid
+from ._validation import check_input_X
+
+#: Rows encoded and selected together at predict time (bounds memory).
+PREDICT_CHUNK = 2048
+#: Values of the ``selection`` parameter.
+SELECTIONS = (*STRATEGIES, "auto")
+
+
+def _row_chunks(n_rows):
+    """Slices of at most ``PREDICT_CHUNK`` rows covering ``range(n_rows)``."""
+    return (slice(start, start + PREDICT_CHUNK) for start in range(0, n_rows, PREDICT_CHUNK))
+
+
+class BaseDyMo(VersionedPickleMixin, BaseEstimator):
+    """Fit orchestration, data path, selection and persistence of a DyMo estimator."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self):
+        if self.selection not in SELECTIONS:
+            raise ValueError(f"selection must be one of {SELECTIONS}, got {self.selection!r}")
+        check_real("calibration_strength", self.calibration_strength, 0.0)
+        check_real("reward_threshold", self.reward_threshold, -np.inf)
+        if self.max_candidates is not None:
+            check_int("max_candidates", self.max_candidates, 1)
+        fraction = self.min_observed_fraction
+        if (not isinstance(fraction, Real) or isinstance(fraction, bool)
+                or not 0.0 < fraction <= 1.0):
+            raise ValueError(
+                f"min_observed_fraction must be a number > 0 and <= 1, got {fraction!r}")
+        check_real("tuning_fraction", self.tuning_fraction, 0.0, 1.0, low_open=True)
+        if self.tuning_scoring not in self._tuning_scorings:
+            raise ValueError(f"tuning_scoring must be one of {self._tuning_scorings}, "
+                             f"got {self.tuning_scoring!r}")
+        resolve_tuning_missingness(self.tuning_missingness)
+        if self.selection == "auto" and self.calibrate is not True:
+            raise ValueError(
+                "selection='auto' tunes calibration_strength of the calibrated reward "
+                "(0 is the uncalibrated one), so it needs calibrate=True, got "
+                f"calibrate={self.calibrate!r}"
+            )
+        if self.distance not in DISTANCES:
+            raise ValueError(f"distance must be one of {DISTANCES}, got {self.distance!r}")
+        get_reward_rule(self.calibrate)
+        for name in ("d_model", "tokens_per_modality", "n_layers", "n_heads",
+                     "encoder_hidden", "latent_dim", "n_subsets", "max_epochs",
+                     "batch_size", "n_iter_no_change", "max_stat_subsets"):
+            check_int(name, getattr(self, name), 1)
+        check_int("prototype_warmup", self.prototype_warmup, 0)
+        if self.d_model % self.n_heads:
+            raise ValueError(
+                f"n_heads={self.n_heads} must divide d_model={self.d_model}"
+            )
+        check_real("dropout", self.dropout, 0.0, 1.0)
+        check_real("temperature", self.temperature, 0.0, low_open=True)
+        check_real("prototype_weight", self.prototype_weight, 0.0)
+        check_real("lr", self.lr, 0.0, low_open=True)
+        check_real("weight_decay", self.weight_decay, 0.0)
+        check_real("validation_fraction", self.validation_fraction, 0.0, 1.0, low_open=True)
+        check_real("tol", self.tol, 0.0)
+        if self.recoverer is not None:
+            check_recoverer(self.recoverer)
+        make_subset_sampler(self.subset_sampler, self.n_subsets)
+        resolve_optimizer(self.optimizer)
+
+    # ------------------------------------------------------------- data path
+    def _split_values(self, X):
+        """Value columns and entry missingness of validated ``X``."""
+        values = X[:, self._value_index] if self._indicator_of else X
+        return values, missing_entries(values, self._indicator_of, X)
+
+    def _fit(self, X, y):
+        """``fit`` of every task: the task's ``fit`` documents it and calls this.
+
+        Warnings use ``stacklevel=3`` so they point at the caller of ``fit``.
+        """
+        self._check_params()
+        self.__dict__.pop("selection_tuning_", None)  # a refit must not keep an old tuning
+        X = check_input_X(self, X, reset=True, min_samples=2)
+        y_enc = self._encode_targets(y, X.shape[0])
+        name = type(self).__name__
+
+        names = getattr(self, "feature_names_in_", None)
+        value_index, self._indicator_of = split_indicator_columns(names)
+        self._value_index = value_index
+        if value_index is not None:
+            self._value_names = [str(names[i]) for i in value_index]
+        else:
+            self._value_names = None if names is None else [str(n) for n in names]
+        values, missing = self._split_values(X)
+        spec = resolve_modalities(self.modalities, values.shape[1], self._value_names, missing)
+        self._modality_spec = spec
+        self.modality_names_ = list(spec.names)
+        self.modality_columns_ = [c.copy() for c in spec.columns]
+        observed = observed_modalities(missing, spec)
+        if not observed.any():
+            raise ValueError(
+                f"no training row has a fully observed modality; {name} "
+                "learns only from observed modalities"
+            )
+        for modality in [n for n, seen in zip(spec.names, observed.any(axis=0)) if not seen]:
+            warnings.warn(
+                f"modality {modality!r} is never fully observed in the training data; "
+                "the network cannot learn from it, so selection never adds it (only "
+                "selection='all' uses its recovered values)",
+                UserWarning,
+                stacklevel=3,
+            )
+
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        if self._indicator_of and self.recoverer is not None:
+            warnings.warn(
+                "X carries missingness indicator columns, so its values are "
+                "recovered already; the recoverer parameter is ignored",
+                UserWarning,
+                stacklevel=3,
+            )
+        if self.selection != "auto":
+            self._fit_network(values, missing, observed, y_enc, seed)
+            self.selection_params_ = {
+                "selection": self.selection,
+                "calibration_strength": self.calibration_strength,
+                "reward_threshold": self.reward_threshold,
+            }
+            self._warn_unsupported_subsets()
+            return self
+
+        if self._indicator_of:
+            raise ValueError(
+                "selection='auto' hides modalities of held-out rows and recovers them, "
+                f"so it needs the recoverer inside {name} (recoverer=...), not "
+                "a ModalityRecoverer step before it"
+            )
+        train, tune = self._tuning_split(y_enc, seed)
+        self._fit_network(values[train], missing[train], observed[train], y_enc[train], seed)
+        missingness = resolve_tuning_missingness(self.tuning_missingness,
+                                                 not observed.all())
+        self.selection_tuning_ = self._tune_selection(
+            values[tune], missing[tune], y_enc[tune], observed[train], missingness, seed)
+        best = self.selection_tuning_.loc[self.selection_tuning_["rank"].idxmin()]
+        self.selection_params_ = dict(best["params"])
+        if self.refit:
+            self._fit_network(values, missing, observed, y_enc, seed)
+        self._warn_unsupported_subsets()
+        return self
+
+    def _warn_unsupported_subsets(self):
+        """Say once, after fit, when the training data limit the selection."""
+        words = describe_unsupported(self.subset_statistics_, self.modality_names_)
+        if words is not None and self.selection_params_["selection"] in (
+                "iterative", "simultaneous"):
+            warnings.warn(f"{type(self).__name__}: {words}.", UserWarning, stacklevel=4)
+
+    def _tune_selection(self, values, missing, y_enc, train_observed, missingness, seed):
+        """Score every selection policy on the held-out rows (``selection_tuning_``)."""
+        rng = check_random_state(seed)
+        observed = observed_modalities(missing, self._modality_spec)
+        rows, hide = hidden_modalities(observed, train_observed, missingness,
+                                       len(self.modality_names_), rng)
+        # values[rows] is a copy: the hidden modalities become NaN there only.
+        values = blank_modalities(values[rows], hide, self._modality_spec.columns)
+        chunks = (self._prepare_rows(values[chunk]) for chunk in _row_chunks(values.shape[0]))
+        module = self.net_.module_
+        module.eval()
+        return self._score_policies(
+            module, chunks, y_enc[rows], self._make_scorer(),
+            policy_grid(self.calibration_strength, self.reward_threshold))
+
+    def _fit_network(self, values, missing, observed, y_enc, seed):
+        """Fit the recoverer, the scaler, the network and the selection statistics."""
+        if self._indicator_of:
+            self.recoverer_ = None
+        else:
+            self.recoverer_ = fit_recoverer(self.recoverer, values, default_seed=seed)
+
+        self.scaler_ = ColumnScaler.fit(values, missing)
+        # Only observed entries are ever unmasked in training; the rest is 0.
+        x = to_network_input(self.scaler_.transform(np.where(missing, np.nan, values)))
+        observed_t = torch.as_tensor(observed)
+        y_t = self._target_tensor(y_enc)
+
+        self.net_ = self._build_net(self._modality_spec, self._n_outputs, seed)
+        device = torch.device(self.device)
+        rng_devices = [device.index or 0] if device.type == "cuda" else []
+        # Weights, dropout masks (module__seed), batch order and training
+        # subsets (_build_net), the validation split and the statistics all
+        # draw from generators this fit owns, never from torch's process-wide
+        # one, which threads share: fits in threads are reproducible. Only
+        # the default initialisation nn.Linear runs in its constructor, before
+        # the seeded one replaces it, still draws from the global generator;
+        # fork_rng keeps that from advancing the caller's stream.
+        with torch.random.fork_rng(devices=rng_devices):
+            self.net_.fit({"x": x, "observed": observed_t}, y_t)
+        self.n_iter_ = len(self.net_.history)
+        losses = np.asarray(self.net_.history[:, "train_loss"], dtype=np.float64)
+        if not np.isfinite(losses).all():
+            epoch = int(np.flatnonzero(~np.isfinite(losses))[0]) + 1
+            raise RuntimeError(
+                f"training diverged: the training loss is not finite from epoch {epoch} "
+                f"on (lr={self.lr}). Lower lr, or check X for extreme values."
+            )
+        self.device_ = str(self.net_.device)
+        self.subset_statistics_ = compute_subset_statistics(
+            self.net_.module_, x, observed_t, self._prototype_labels(y_enc),
+            self._n_prototype_classes, self.distance,
+            max_subsets=self.max_stat_subsets, device=self.device_, random_state=seed,
+        ).to(self.device_)
+
+    def _build_net(self, spec, n_outputs, seed):
+        # Independent streams for batch order and training subsets.
+        batch_seed, subset_seed = (int(s) for s in
+                                   np.random.SeedSequence(seed).generate_state(2))
+        callbacks = [("prototypes", PrototypeUpdate(self.prototype_warmup))]
+        train_split = None
+        if self.early_stopping:
+            train_split = self._validation_split(seed)
+            callbacks.append(("early_stopping", EarlyStopping(
+                monitor="valid_loss", patience=self.n_iter_no_change,
+                threshold=self.tol, threshold_mode="abs", load_best=True)))
+        if self.verbose and self.verbose >= 2:
+            callbacks.append(("progress", ProgressBar()))
+        callbacks += list(copy.deepcopy(self.callbacks or []))
+        return SubsetTrainingNet(
+            module=DyMoNetwork,
+            module__modality_columns=[c.tolist() for c in spec.columns],
+            module__n_classes=n_outputs,
+            module__d_model=self.d_model,
+            module__tokens_per_modality=self.tokens_per_modality,
+            module__n_layers=self.n_layers,
+            module__n_heads=self.n_heads,
+            module__encoder_hidden=self.encoder_hidden,
+            module__latent_dim=self.latent_dim,
+            module__dropout=self.dropout,
+            module__normalize_latent=self.distance == "cosine",
+            module__seed=seed,
+            **self._criterion_params(),
+            optimizer=resolve_optimizer(self.optimizer),
+            optimizer__weight_decay=self.weight_decay,
+            **fused_optimizer_params(resolve_optimizer(self.optimizer), self.device),
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train__shuffle=True,
+            # Batch order from a generator this net owns, not torch's global one.
+            iterator_train__generator=torch.Generator().manual_seed(batch_seed),
+            train_split=train_split,
+            callbacks=callbacks,
+            device=self.device,
+            verbose=int(bool(self.verbose)),
+            subset_sampler=make_subset_sampler(self.subset_sampler, self.n_subsets),
+            subset_seed=subset_seed,
+        )
+
+    def _check_X(self, X):
+        """Validated float64 ``X`` for prediction (0 rows allowed)."""
+        return check_input_X(self, X, reset=False, min_samples=0)
+
+    def _prepare_rows(self, X):
+        """Validated rows -> (network input, observed mask), recovery included."""
+        values, missing = self._split_values(X)
+        if self.recoverer_ is None:
+            if np.isnan(values).any():
+                raise ValueError(
+                    "X carries missingness indicator columns but its values still "
+                    "contain NaN; recover them first (ModalityRecoverer does)"
+                )
+            recovered = values
+        else:
+            recovered = recover(self.recoverer_, values, missing)
+        # A modality with at least min_observed_fraction of its entries present
+        # starts as observed (its few gaps recovered) instead of as a candidate.
+        observed = observed_modalities(missing, self._modality_spec,
+                                       self.min_observed_fraction)
+        x = to_network_input(self.scaler_.transform(recovered))
+        return x, torch.as_tensor(observed)
+
+    def _prepare(self, X):
+        """``X`` -> (network input, observed mask) for all rows at once."""
+        return self._prepare_rows(self._check_X(X))
+
+    # -------------------------------------------------------------- selection
+    def _policy(self, selection):
+        """``selection`` (or the fitted default) -> (strategy, gamma, tau)."""
+        selection = self.selection if selection is None else selection
+        if selection not in SELECTIONS:
+            raise ValueError(f"selection must be one of {SELECTIONS}, got {selection!r}")
+        if selection == "auto":
+            if not hasattr(self, "selection_tuning_"):
+                raise ValueError(
+                    "selection='auto' needs the tuning done in fit: fit with "
+                    "selection='auto' first"
+                )
+            params = self.selection_params_
+            return (params["selection"], params["calibration_strength"],
+                    params["reward_threshold"])
+        return selection, self.calibration_strength, self.reward_threshold
+
+    def _run_selection(self, X, selection):
+        policy = self._policy(selection)
+        X = self._check_X(X)
+        # Recovery, tensors and selection run PREDICT_CHUNK rows at a time,
+        # so memory stays bounded however many rows come in. Recoverers are
+        # applied per chunk: they must treat rows independently (sklearn's
+        # imputers do).
+        chunks = (self._prepare_rows(X[rows]) for rows in _row_chunks(X.shape[0]))
+        return self._select_chunks(chunks, *policy)
+
+    def _select_prepared(self, x, observed, selection):
+        """Selection on recovered, standardised rows (no recovery cost)."""
+        chunks = ((x[rows], observed[rows]) for rows in _row_chunks(x.shape[0]))
+        return self._select_chunks(chunks, *self._policy(selection))
+
+    @torch.no_grad()
+    def _select_chunks(self, chunks, strategy, strength, threshold):
+        """Run selection over ``(x, observed)`` chunks and assemble the result."""
+        module = self.net_.module_
+        module.eval()
+        scorer = self._make_scorer()
+        rule = get_reward_rule(self.calibrate, strength)
+        outputs, used, observed_all, parts = [], [], [], []
+        n = 0
+        for x, observed in chunks:
+            tokens = encode_rows(module, x.to(self.device_))
+            out = select(module, tokens, observed.to(self.device_), scorer, rule, strategy,
+                         threshold=threshold, max_candidates=self.max_candidates,
+                         priority=self._candidate_priority())
+            logits = out.logits.double()
+            if not torch.isfinite(logits).all():
+                raise RuntimeError(
+                    "the network produced non-finite outputs; its weights or the "
+                    "input are broken (was the model trained with a diverging loss?)"
+                )
+            outputs.append(self._outputs_from_logits(logits))
+            used.append(out.final_mask.cpu().numpy())
+            observed_all.append(observed.cpu().numpy())
+            out.records["sample"] = out.records["sample"] + n
+            parts.append(out.records)
+            n += x.shape[0]
+        n_mod = len(self.modality_names_)
+        output = np.concatenate(outputs) if outputs else np.zeros((0, self._n_outputs))
+        used = np.concatenate(used) if used else np.zeros((0, n_mod), dtype=bool)
+        observed = (np.concatenate(observed_all) if observed_all
+                    else np.zeros((0, n_mod), dtype=bool))
+        records = concat_records(parts)
+        if strategy in ("observed", "all"):
+            # No rewards: the path is every recovered modality used, in order.
+            path = paths_from_masks(used & ~observed, self.modality_names_)
+        else:
+            path = paths_from_records(records, n, self.modality_names_)
+        rewards = pd.DataFrame({
+            "sample": records["sample"],
+            "step": records["step"],
+            "modality": pd.Categorical.from_codes(records["modality"],
+                                                  categories=self.modality_names_),
+            "reward": records["reward"],
+            "accepted": records["accepted"],
+        })
+        used = pd.DataFrame(used, columns=self.modality_names_)
+        return SelectionResult(proba=output, path=path, rewards=rewards, used=used)
+
+    def _candidate_priority(self):
+        """Order of candidates under ``max_candidates`` (most informative first)."""
+        if self.max_candidates is None:
+            return None
+        info = getattr(self.subset_statistics_, "modality_information", None)
+        if info is None:
+            raise ValueError(
+                "max_candidates needs the per-modality information computed in fit; "
+                "this model was fitted by an older version: fit it again"
+            )
+        return info
+
+    # ------------------------------------------------------------ persistence
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "subset_statistics_" in state:
+            # Tensors travel on the CPU; __setstate__ moves them back.
+            state["subset_statistics_"] = state["subset_statistics_"].to("cpu")
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "net_" in state:
+            # skorch has already fallen back to the CPU (with a warning) when
+            # the fitted device is missing here; follow it.
+            self.device_ = str(self.net_.device)
+            self.subset_statistics_ = self.subset_statistics_.to(self.device_)
+
+    # ---------------------------------------------------------------- public
+    def select_modalities(self, X, selection=None):
+        """Run selection once and return probabilities, paths and rewards.
+
+        Unlike ``predict_proba``, this does not store ``selection_path_``
+        and lets you try another ``selection`` strategy on the same fitted
+        model without refitting.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        selection : {"iterative", "simultaneous", "observed", "all", "auto"}, optional
+            Overrides the ``selection`` parameter for this call, with this
+            estimator's ``calibration_strength`` and ``reward_threshold``;
+            ``"auto"`` uses the tuned ``selection_params_``.
+
+        Returns
+        -------
+        result : SelectionResult
+            ``proba``, ``path``, ``rewards`` and ``used``.
+        """
+        check_is_fitted(self)
+        return self._run_selection(X, selection)

@@ -1,0 +1,56 @@
+"""Dropout whose masks come from bulk random bits of an owned generator.
+
+Two reasons not to use ``F.dropout``:
+
+- it draws from torch's process-global generator, which every thread
+  shares, so fits running in threads would not be reproducible; here the
+  network passes a ``torch.Generator`` it owns (seeded by the estimator);
+- ``bernoulli_`` costs about a fifth of a training epoch on the CPU. One
+  64-bit random integer gives four 15-bit uniforms (the top bit of each
+  int64 draw is always 0, so every 16-bit piece is masked to 15 bits):
+  about 5x cheaper per mask here. The drop probability is rounded to a
+  multiple of 1/32768 and the kept values are scaled by the exact inverse
+  of the resulting keep probability, so the expectation is unchanged.
+"""
+
+from __future__ import annotations
+
+import torch
+
+_LEVELS = 1 << 15
+
+
+def keep_mask(shape, p, generator=None, device=None):
+    """Bool mask of ``shape``, each entry False with probability ~``p``.
+
+    Returns the mask and the exact keep probability it was drawn with.
+    """
+    numel = 1
+    for s in shape:
+        numel *= s
+    bits = torch.empty((numel + 3) // 4, dtype=torch.int64, device=device)
+    bits.random_(generator=generator)
+    uniform = bits.view(torch.int16)[:numel].view(shape) & (_LEVELS - 1)
+    cut = round(p * _LEVELS)
+    return uniform >= cut, 1.0 - cut / _LEVELS
+
+
+def dropout(x, p, training, generator=None):
+    """Inverted dropout of ``x`` with masks from ``generator``."""
+    if not training or p == 0.0:
+        return x
+    if p >= 1.0:
+        return x * 0.0
+    mask, keep = keep_mask(x.shape, p, generator, x.device)
+    return x * (mask.to(x.dtype) * (1.0 / keep))
+
+
+class Dropout:
+    """``drop(x, p)``: dropout when ``training``, masks from ``generator``."""
+
+    def __init__(self, training, generator=None):
+        self.training = training
+        self.generator = generator
+
+    def __call__(self, x, p):
+        return dropout(x, p, self.training, self.generator)
