@@ -12,7 +12,8 @@ methods) and every missingness protocol and rate ``eta``:
 Methods (same splits, same missing matrices):
 
 - DyMo (cosine, subset sampling) with every ``selection`` and calibration
-  on / off, recovered by KNNImputer (the default), SimpleImputer,
+  on / off, recovered by KNNImputer (the default ModalityKNNImputer gives
+  the same values), SimpleImputer,
   IterativeImputer and an oracle (true values; an upper bound);
 - DyMo with ``distance="sqeuclidean"``, and a ModDrop-style DyMo
   (``subset_sampler="moddrop"``: independent per-modality dropout p=0.5),

@@ -10,8 +10,8 @@ scaling sweeps train 1-10 epochs (timing, not accuracy):
    ``selection="observed"`` on the same rows, at M = 2, 5, 10 (poly
    digits) and eta = 0.2 .. 0.8. Recovery is precomputed (a lookup
    recoverer), so the ratio is the cost of selection itself; at M = 5,
-   eta = 0.8 it is also measured with the default KNNImputer recovery
-   included. Also reports transformer sequences per row.
+   eta = 0.8 it is also measured with the default recovery
+   (``ModalityKNNImputer``) included. Also reports transformer sequences per row.
 2. ``epoch``: fit time per epoch against a plain skorch
    ``NeuralNetClassifier`` MLP with a similar number of parameters, on the
    same data (median epoch duration from skorch's history).
@@ -23,6 +23,10 @@ scaling sweeps train 1-10 epochs (timing, not accuracy):
    would dominate and does not scale to 10^6 rows).
 4. ``loop``: the vectorised selection against a plain per-sample loop
    (``_common.per_sample_select``) on 10^4 rows; both must agree.
+5. ``recovery``: the default recoverer (``ModalityKNNImputer``) against
+   scikit-learn's ``KNNImputer``, rows/s side by side and entry-by-entry
+   agreement (``_recovery_speed.py`` says how); with faiss installed, also
+   its approximate backend at 10^5 training rows.
 
 Writes CSVs, ``speed.md`` and ``targets.txt`` to ``--out``.
 
@@ -51,6 +55,7 @@ from _common import (
     split,
     write_report,
 )
+from _recovery_speed import bench_ann, bench_recovery
 from _timing import median_time
 from sklearn.impute import SimpleImputer
 
@@ -148,7 +153,7 @@ def bench_overhead(args):
                                    args.repeats)
                 rows.append({**row, "rows": len(x_small), "observed_s": t_obs,
                              "iterative_s": t_it, "ratio": t_it / t_obs,
-                             "recovery": "KNNImputer included"})
+                             "recovery": "default recoverer included"})
         if m == 5:
             args._m5 = (clf, knn, X_te, data)
     return pd.DataFrame(rows)
@@ -406,7 +411,7 @@ def _md(df):
 
 def report(folder, docs=None, readme=None):
     res = {name: pd.read_csv(os.path.join(folder, f"{name}.csv"))
-           for name in ("overhead", "epoch", "loop")
+           for name in ("overhead", "epoch", "loop", "large_m", "recovery", "ann")
            if os.path.exists(os.path.join(folder, f"{name}.csv"))}
     sweeps = [pd.read_csv(os.path.join(folder, f"scaling_{w}.csv")).assign(sweep=w)
               for w in ("predict_rows", "predict_M", "fit_rows", "fit_M")
@@ -424,7 +429,8 @@ def report(folder, docs=None, readme=None):
         parts.append("### Predict time, iterative calibrated / observed (recovery "
                      "precomputed)\n\n" + _md(piv.reset_index()) + "\n\nTransformer sequences "
                      "per row (1 for observed):\n\n" + _md(seq.reset_index()) + "\n\nWith "
-                     "KNNImputer recovery included (M=5, eta=0.8):\n\n"
+                     "the default recovery included (M=5, eta=0.8; KNNImputer "
+                     "before ModalityKNNImputer became the default):\n\n"
                      + _md(o[o.recovery != "precomputed"][["M", "eta", "rows", "observed_s",
                                                            "iterative_s", "ratio"]]))
         r = o[(o.M == 5) & (o.eta == 0.8) & (o.recovery == "precomputed")].ratio.iloc[0]
@@ -433,6 +439,23 @@ def report(folder, docs=None, readme=None):
     if "epoch" in res:
         e = res["epoch"]
         parts.append("### Fit time per epoch, DyMo / plain skorch MLP\n\n" + _md(e))
+        ratio = float(e.ratio.iloc[0])
+        lines.append(f"{'PASS' if ratio <= 8 else 'MISS'}  training epoch {ratio:.1f}x the plain "
+                     f"skorch MLP of the same size (target <= 8x; was 22x before the fast "
+                     f"fusion)")
+    if "large_m" in res:
+        lm = res["large_m"]
+        parts.append("### Selection at large M (fast vs plain transformer, candidate "
+                     "bound)\n\n" + _md(lm))
+        fast = lm[(lm.fusion == "fast") & lm.max_candidates.isna()].iloc[0]
+        ok = fast.speedup_vs_reference >= 2 and fast.changed_vs_exact_pct == 0
+        lines.append(f"{'PASS' if ok else 'MISS'}  selection at M={int(fast.M)}: "
+                     f"{fast.rows_per_s:.0f} rows/s, {fast.speedup_vs_reference:.1f}x the plain "
+                     f"transformer, same predictions (target >= 2x)")
+        for _, b in lm[lm.max_candidates.notna()].iterrows():
+            lines.append(f"INFO  max_candidates={int(b.max_candidates)} at M={int(b.M)}: "
+                         f"{b.rows_per_s:.0f} rows/s ({b.speedup_vs_reference:.0f}x), "
+                         f"{b.changed_vs_exact_pct:.1f}% of predictions changed")
     if "loop" in res:
         lp = res["loop"].iloc[0]
         parts.append("### Vectorised selection / per-sample loop\n\n" + _md(res["loop"]))
@@ -468,6 +491,20 @@ def report(folder, docs=None, readme=None):
             lines.append(f"{'PASS' if ok else 'MISS'}  fit time not growing with 2^M: M "
                          f"{int(a.M)} -> {int(b.M)}: time x{t_ratio:.1f} (2^M grows "
                          f"x{2.0 ** (b.M - a.M):.3g}; target <= (M ratio)^2 = {k ** 2:.0f}x)")
+    if "recovery" in res:
+        rec = res["recovery"]
+        parts.append("### Recovery: default ModalityKNNImputer / KNNImputer\n\n"
+                     "KNNImputer timed on the first `knn_rows` test rows, the default on "
+                     "all `test_rows`; both compared on the `knn_rows`.\n\n" + _md(rec))
+        main = rec.iloc[0]
+        ok = main.speedup >= 100 and main.rows_beyond_ties == 0
+        lines.append(f"{'PASS' if ok else 'MISS'}  default recovery >= 100x KNNImputer: "
+                     f"{main.speedup:.0f}x ({main.default_rows_per_s:.0f} vs "
+                     f"{main.knn_rows_per_s:.0f} rows/s, {main.case}, eta=0.8; same values "
+                     f"except {int(main.rows_beyond_ties)} rows not explained by exact ties)")
+    if "ann" in res and not res["ann"].empty:
+        parts.append("### Recovery: faiss backend / exact, 10^5 training rows\n\n"
+                     + _md(res["ann"]))
     write_report(folder, "speed.md", parts, lines, docs, "speed-tables")
     if readme:
         splice_into(readme, "speed-summary", "Speed targets (`python benchmarks/speed.py`):"
@@ -482,8 +519,12 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0],
                         help="accepted for symmetry; timings use seed 0")
     parser.add_argument("--parts", nargs="+",
-                        default=["overhead", "epoch", "loop", "large_m", "scaling"],
-                        choices=["overhead", "epoch", "loop", "large_m", "scaling"])
+                        default=["overhead", "epoch", "loop", "large_m", "recovery",
+                                 "scaling"],
+                        choices=["overhead", "epoch", "loop", "large_m", "recovery", "ann",
+                                 "scaling"],
+                        help="'ann' (faiss backend at 10^5 training rows) runs only "
+                             "when asked")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sweeps", nargs="+",
                         default=["predict_rows", "predict_M", "fit_rows", "fit_M"],
@@ -511,6 +552,10 @@ def main():
     args.overhead_rows = 2000
     args.knn_rows = 500
     args.loop_rows = 2000 if quick else 10**4
+    args.recovery_rows = 2000 if quick else 10**4
+    args.own_pattern_rows = 200 if quick else 500
+    args.ann_train_rows = 2 * 10**4 if quick else 10**5
+    args.ann_test_rows = 2000
     args.predict_rows = [10**3, 10**4, 10**5] if quick else [10**3, 10**4, 10**5, 10**6]
     args.modalities = [m for m in (2, 4, 8, 16, 32, 64)
                        if m <= (min(args.max_modalities, 32) if quick else args.max_modalities)]
@@ -525,11 +570,12 @@ def main():
         parts = args.parts
         if "loop" in parts and "overhead" not in parts:
             parts = ["overhead"] + parts
-        for part in ("overhead", "epoch", "loop", "large_m"):
+        for part in ("overhead", "epoch", "loop", "large_m", "recovery", "ann"):
             if part in parts:
                 print(part, flush=True)
                 fn = {"overhead": bench_overhead, "epoch": bench_epoch, "loop": bench_loop,
-                      "large_m": bench_large_m}[part]
+                      "large_m": bench_large_m, "recovery": bench_recovery,
+                      "ann": bench_ann}[part]
                 fn(args).to_csv(os.path.join(args.out, f"{part}.csv"), index=False)
         if "scaling" in parts:
             print("scaling", flush=True)

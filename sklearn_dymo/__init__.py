@@ -8,6 +8,7 @@ time, adds the recovered modalities that help each sample.
 from ._classifier import DyMoClassifier
 from ._detect import detect_modalities
 from ._explain import SelectionExplanation
+from ._knn import ModalityKNNImputer
 from ._network import DyMoNetwork
 from ._persistence import DyMoVersionWarning
 from ._recovery import ModalityRecoverer
@@ -19,6 +20,7 @@ __all__ = [
     "DyMoClassifier",
     "DyMoNetwork",
     "DyMoVersionWarning",
+    "ModalityKNNImputer",
     "ModalityRecoverer",
     "SelectionExplanation",
     "SelectionResult",

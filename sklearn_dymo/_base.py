@@ -46,13 +46,12 @@ from ._modalities import resolve_modalities, split_indicator_columns
 from ._network import DyMoNetwork
 from ._params import check_int, check_real, resolve_optimizer, resolve_tuning_missingness
 from ._persistence import VersionedPickleMixin
+from ._fusion import pad_rows
 from ._prototypes import compute_subset_statistics, describe_unsupported
 from ._recovery import check_recoverer, fit_recoverer, recover
 from ._result import SelectionResult
 from ._rewards import get_reward_rule
-from ._selection import (
-    STRATEGIES, concat_records, encode_rows, paths_from_masks, paths_from_records, select,
-)
+from ._selection import STRATEGIES, concat_records, paths_from_masks, paths_from_records, select
 from ._subsets import make_subset_sampler
 from ._tensors import ColumnScaler, to_network_input
 from ._training import SubsetTrainingNet, fused_optimizer_params
@@ -383,7 +382,10 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         outputs, used, observed_all, parts = [], [], [], []
         n = 0
         for x, observed in chunks:
-            tokens = encode_rows(module, x.to(self.device_))
+            # Padded to a fixed set of row counts: a row's tokens do not depend on
+            # how many rows are predicted with it (see _fusion.fuse_pairs).
+            x = x.to(self.device_)
+            tokens = module.encode(pad_rows(x))[:x.shape[0]]
             out = select(module, tokens, observed.to(self.device_), scorer, rule, strategy,
                          threshold=threshold, max_candidates=self.max_candidates,
                          priority=self._candidate_priority())

@@ -101,7 +101,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
     recoverer : object with ``fit`` and ``transform``, default=None
         Fills missing entries at predict time (``IterativeImputer``,
         ``KNNImputer``, your own). Cloned into ``recoverer_`` and fitted on
-        the training ``X``. ``None`` uses ``KNNImputer(keep_empty_features=True)``,
+        the training ``X``. ``None`` uses ``ModalityKNNImputer()`` (KNNImputer's values),
         which recovers a missing modality from the rows nearest on the
         observed ones. It sees a float64 array of the
         value columns (a copy), in fit and predict alike. Ignored when ``X``

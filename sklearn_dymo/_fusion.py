@@ -33,6 +33,16 @@ from torch.nn import functional as F
 from ._dropout import Dropout
 
 
+#: Attention-score entries one call may hold (2**24 floats: 64 MB in
+#: float32); larger batches of pairs are split, so memory stays bounded at
+#: large M however many pairs come in.
+MAX_SCORES = 1 << 24
+#: Fewest pairs per call at evaluation: smaller calls are padded (see
+#: ``fuse_pairs``); from a few dozen rows on, a row's rounding no longer
+#: depends on how many rows a float32 product has.
+MIN_CALL_PAIRS = 64
+
+
 @dataclass
 class FirstLayerCache:
     """Per-row work of the first layer, shared by every subset of the row.
@@ -82,6 +92,19 @@ def first_layer_cache(layers, cls_token, tokens):
     q, k, v = F.linear(layer.norm1(seq), attn.in_proj_weight, attn.in_proj_bias).chunk(3, -1)
     q, k, v = (_heads(t, attn.num_heads) for t in (q, k, v))
     return FirstLayerCache(seq, q * q.shape[-1] ** -0.5, k, v)
+
+
+def pad_rows(tensor, minimum=MIN_CALL_PAIRS):
+    """``tensor`` with zero rows appended up to a power of two >= ``minimum``.
+
+    For evaluation: a row's output then comes from a call of a fixed set of
+    shapes, whatever the number of rows around it (see ``fuse_pairs``).
+    """
+    n = tensor.shape[0]
+    size = max(minimum, 1 << max(n - 1, 0).bit_length())
+    if size == n:
+        return tensor
+    return torch.cat([tensor, tensor.new_zeros(size - n, *tensor.shape[1:])])
 
 
 def _masked_softmax(scores, key_bias):
@@ -166,10 +189,6 @@ def _attention_block(layer, x, attended, drop):
     return x + drop(layer.self_attn.out_proj(attended), layer.dropout1.p)
 
 
-#: Attention-score entries one call may hold (2**24 floats: 64 MB in
-#: float32); larger batches of pairs are split, so memory stays bounded at
-#: large M however many pairs come in.
-MAX_SCORES = 1 << 24
 
 
 def fuse_pairs(layers, norm, cache, rows, masks, tokens_per_modality, generator=None,
@@ -198,25 +217,51 @@ def fuse_pairs(layers, norm, cache, rows, masks, tokens_per_modality, generator=
     Tensor (N, d)
     """
     n_pairs, seq_len = rows.shape[0], cache.seq.shape[1]
+    if repeats is not None:
+        return _fuse_repeated(layers, norm, cache, masks, tokens_per_modality, generator,
+                              repeats)
+    # Pairs are grouped by their number of visible modalities and each group
+    # runs at its own width, in calls of a power of two (>= MIN_CALL_PAIRS)
+    # pairs: every pair is computed with the same shapes whatever else is in
+    # the batch, so a row's prediction does not depend on the rows predicted
+    # with it (float32 products round by shape, and the BLAS picks kernels by
+    # row count and thread count).
+    width = masks.sum(1)
     step = max(1, MAX_SCORES // (cache.queries.shape[1] * seq_len * seq_len))
-    if n_pairs <= step:
-        return _fuse(layers, norm, cache, rows, masks, tokens_per_modality, generator, repeats)
+    step = 1 << (step.bit_length() - 1)  # a power of two, like every call
+    order, parts = [], []
+    for w in torch.unique(width).tolist():
+        group = (width == w).nonzero()[:, 0]
+        for start in range(0, group.shape[0], step):
+            idx = group[start:start + step]
+            size = max(MIN_CALL_PAIRS, 1 << (idx.shape[0] - 1).bit_length())
+            # Padding repeats the group's first pair; its outputs are dropped.
+            padded = torch.cat([idx, idx[:1].expand(size - idx.shape[0])])
+            out = _fuse(layers, norm, cache, rows[padded], masks[padded],
+                        tokens_per_modality, generator, None)
+            parts.append(out[:idx.shape[0]])
+            order.append(idx)
+    if not parts:
+        return _fuse(layers, norm, cache, rows, masks, tokens_per_modality, generator, None)
+    order = torch.cat(order)
+    inverse = torch.empty_like(order)
+    inverse[order] = torch.arange(n_pairs, device=order.device)
+    return torch.cat(parts)[inverse]
+
+
+def _fuse_repeated(layers, norm, cache, masks, tokens_per_modality, generator, repeats):
+    """``fuse_pairs`` for every cache row under its ``repeats`` subsets (training)."""
+    n_rows, seq_len = cache.seq.shape[0], cache.seq.shape[1]
+    step = max(1, MAX_SCORES // (cache.queries.shape[1] * seq_len * seq_len))
+    # Keep every row's subsets together (the shared first-layer product).
+    per = max(1, step // repeats)
     parts = []
-    if repeats is None:
-        for start in range(0, n_pairs, step):
-            chunk = slice(start, start + step)
-            parts.append(_fuse(layers, norm, cache, rows[chunk], masks[chunk],
-                               tokens_per_modality, generator, None))
-    else:
-        # Keep every row's subsets together (the shared first-layer product).
-        per = max(1, step // repeats)
-        for start in range(0, cache.seq.shape[0], per):
-            part = cache.rows(slice(start, start + per))
-            n = part.seq.shape[0]
-            parts.append(_fuse(
-                layers, norm, part, torch.arange(n, device=rows.device).repeat_interleave(repeats),
-                masks[start * repeats:(start + n) * repeats], tokens_per_modality, generator,
-                repeats))
+    for start in range(0, n_rows, per):
+        part = cache.rows(slice(start, start + per))
+        n = part.seq.shape[0]
+        rows = torch.arange(n, device=masks.device).repeat_interleave(repeats)
+        parts.append(_fuse(layers, norm, part, rows, masks[start * repeats:(start + n) * repeats],
+                           tokens_per_modality, generator, repeats))
     return torch.cat(parts)
 
 

@@ -34,20 +34,12 @@ import torch
 
 from ._calibration import log_ics
 from ._distances import prototype_log_posterior
+from ._fusion import pad_rows
 from ._rewards import LatentScore
 
 STRATEGIES = ("iterative", "simultaneous", "observed", "all")
-#: Sequences per transformer call (bounds memory for large batches); a
-#: power of two, like every padded call.
+#: Sequences per transformer call (bounds memory for large batches).
 CHUNK = 8192
-#: Fewest rows per network call at predict time: a smaller call is padded
-#: up to a power of two of at least this many rows. float32 matrix products
-#: round differently for a few rows than for many (MKL switches kernel or
-#: blocking at a row count that moves with the thread count: 3 rows with 1
-#: thread, 7 with 2), so without padding a row's output would depend on the
-#: batch predicted with it; from a few dozen rows on it no longer does
-#: (tests/test_batch_invariance.py, benchmarks/batch_invariance.py).
-MIN_CALL_ROWS = 64
 
 
 @dataclass
@@ -61,7 +53,8 @@ class LatentScorer:
     def __call__(self, logits, z, masks):
         pred = logits.argmax(-1)
         # float64: the (n, D) x (D, K) product would otherwise round
-        # differently with the number of candidates scored together.
+        # differently with the number of candidates scored together, and the
+        # rewards of a row would depend on the rows predicted with it.
         z = z.double()
         log_post = prototype_log_posterior(
             z, self.stats.mean_prototypes.double(), self.distance, self.temperature
@@ -89,52 +82,21 @@ class SelectionOutcome:
     records: dict
 
 
-def _call_size(n_rows):
-    """Rows of the padded call for ``n_rows`` rows: a power of two >= MIN_CALL_ROWS."""
-    return max(MIN_CALL_ROWS, 1 << max(n_rows - 1, 0).bit_length())
-
-
-def pad_rows(tensor):
-    """``tensor`` with zero rows appended up to ``_call_size`` rows."""
-    missing = _call_size(tensor.shape[0]) - tensor.shape[0]
-    if not missing:
-        return tensor
-    return torch.cat([tensor, tensor.new_zeros(missing, *tensor.shape[1:])])
-
-
-def encode_rows(network, x):
-    """``network.encode(x)`` in one padded call (``x`` is one predict chunk)."""
-    return network.encode(pad_rows(x))[:x.shape[0]]
-
-
 def _forward(network, cache, rows, masks):
-    """Logits and latents of cached rows ``rows`` under ``masks``.
-
-    Every pair is computed in a call of fixed shapes whatever else is in
-    the batch: pairs are grouped by their number of visible modalities
-    (fusion packs each call to its widest pair) and each group runs in
-    calls padded to ``_call_size`` pairs (padding repeats the group's first
-    pair; its outputs are dropped).
-    """
-    width = masks.sum(1)
-    order, logits, zs = [], [], []
-    for w in torch.unique(width).tolist():
-        group = (width == w).nonzero()[:, 0]
-        for start in range(0, group.shape[0], CHUNK):
-            idx = group[start:start + CHUNK]
-            padded = torch.cat([idx, idx[:1].expand(_call_size(idx.shape[0]) - idx.shape[0])])
-            chunk_logits, z = network.heads(network.fuse_pairs(cache, rows[padded],
-                                                               masks[padded]))
-            logits.append(chunk_logits[:idx.shape[0]])
-            zs.append(z[:idx.shape[0]])
-            order.append(idx)
+    """Logits and latents of cached rows ``rows`` under ``masks``, chunked."""
+    logits, zs = [], []
+    for start in range(0, rows.shape[0], CHUNK):
+        chunk = slice(start, start + CHUNK)
+        h = network.fuse_pairs(cache, rows[chunk], masks[chunk])
+        # Padded like every call at evaluation (see _fusion.fuse_pairs).
+        chunk_logits, z = network.heads(pad_rows(h))
+        logits.append(chunk_logits[:h.shape[0]])
+        zs.append(z[:h.shape[0]])
     if not logits:
         n_classes = network.classifier.out_features
         latent = network.projection[-1].out_features
         return network.cls_token.new_zeros(0, n_classes), network.cls_token.new_zeros(0, latent)
-    inverse = torch.empty_like(torch.cat(order))
-    inverse[torch.cat(order)] = torch.arange(inverse.shape[0], device=inverse.device)
-    return torch.cat(logits)[inverse], torch.cat(zs)[inverse]
+    return torch.cat(logits), torch.cat(zs)
 
 
 def _empty_records():
@@ -246,8 +208,8 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
     n, _ = observed.shape
     device = tokens.device
     has_observed = observed.any(1)
-    # The first layer's per-token work is shared by every candidate of a row.
-    # Padded like every call (see MIN_CALL_ROWS); padding rows are never read.
+    # The first layer's per-token work is shared by every candidate of a row
+    # (padded rows keep its shapes fixed; no pair refers to them).
     cache = network.first_layer_cache(pad_rows(tokens))
     if strategy in ("observed", "all"):
         final = observed.clone()

@@ -27,7 +27,7 @@ from sklearn.metrics import log_loss
 
 from ._masks import drop_mask
 from ._rewards import get_reward_rule
-from ._selection import encode_rows, select
+from ._selection import select
 
 #: Calibration strengths ``gamma`` tried (0 = uncalibrated, 1 = the paper's rule).
 STRENGTHS = (0.0, 0.5, 1.0, 2.0)
@@ -136,7 +136,7 @@ def score_policies(module, chunks, y, n_classes, scorer, calibrate, policies, de
     probas = [[] for _ in policies]
     steps = [[] for _ in policies]
     for x, observed in chunks:
-        tokens = encode_rows(module, x.to(device))
+        tokens = module.encode(x.to(device))
         observed = observed.to(device)
         for i, policy in enumerate(policies):
             rule = get_reward_rule(calibrate, policy.calibration_strength)

@@ -3,7 +3,7 @@
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_dymo import DyMoClassifier, ModalityRecoverer
+from sklearn_dymo import DyMoClassifier, ModalityKNNImputer, ModalityRecoverer
 
 # Small but able to learn sklearn's check data (accuracy > 0.83 on blobs).
 CHECKED_CLASSIFIER = DyMoClassifier(
@@ -28,7 +28,8 @@ def expected_failed_checks(estimator):
 
 
 @parametrize_with_checks(
-    [CHECKED_CLASSIFIER, CHECKED_AUTO, ModalityRecoverer()],
+    [CHECKED_CLASSIFIER, CHECKED_AUTO, ModalityRecoverer(), ModalityKNNImputer(),
+     ModalityKNNImputer(n_neighbors=2, chunk_size=3)],
     expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible(estimator, check):
