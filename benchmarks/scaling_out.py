@@ -59,7 +59,8 @@ def main():
                 host="127.0.0.1", dashboard_address=None))
             client = stack.enter_context(Client(cluster, set_as_default=False))
             ddf = client.persist(dd.from_pandas(X, npartitions=args.partitions))
-            wait(ddf)
+            with client.as_current():
+                wait(ddf)
             wrapped = ParallelPostFit(estimator=clf)
             # Warm-up on the first partitions, and the check.
             head = wrapped.predict_proba(ddf.partitions[:1]).compute(scheduler=client.get)
