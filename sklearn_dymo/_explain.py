@@ -24,8 +24,9 @@ class SelectionExplanation:
     Attributes
     ----------
     table : DataFrame, one row per row of ``X``, same index
-        Per modality ``m``: ``observed__m`` (bool, all its columns present)
-        and ``step__m`` (nullable ``Int64``: the selection step at which
+        Per modality ``m``: ``observed__m`` (bool: ``m`` started as observed,
+        i.e. all its columns present, or at least ``min_observed_fraction``
+        of them) and ``step__m`` (nullable ``Int64``: the selection step at which
         the recovered ``m`` was added, 0 first; ``<NA>`` when ``m`` was
         observed or not used). Then ``proba__<class>`` per class (float64,
         as ``predict_proba``) and ``prediction`` (as ``predict``).
