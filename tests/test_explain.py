@@ -94,3 +94,16 @@ def test_explain_needs_a_fitted_model():
     from sklearn.exceptions import NotFittedError
     with pytest.raises(NotFittedError):
         DyMoClassifier().explain_selection(np.zeros((2, 2)))
+
+
+def test_partly_observed_modality_follows_min_observed_fraction(fitted_and_X):
+    clf, X = fitted_and_X
+    X = X[X.iloc[:, 1].notna()].iloc[:10].copy()
+    X.iloc[:, 0] = np.nan  # half of the first modality's columns
+    first = clf.modality_names_[0]
+    strict = clf.explain_selection(X).table
+    assert not strict[f"observed__{first}"].any()
+    lenient = clf.set_params(min_observed_fraction=0.5).explain_selection(X).table
+    clf.set_params(min_observed_fraction=1.0)
+    assert lenient[f"observed__{first}"].all()
+    assert lenient[f"step__{first}"].isna().all()
