@@ -1,8 +1,9 @@
-"""sklearn-dymo: dynamic modality selection (DyMo) for tabular classification.
+"""sklearn-dymo: dynamic modality selection (DyMo) for tabular data.
 
-A modality is a group of columns of ``X``. :class:`DyMoClassifier` trains
-one network that predicts from any subset of modalities and, at predict
-time, adds the recovered modalities that help each sample.
+A modality is a group of columns of ``X``. :class:`DyMoClassifier` and
+:class:`DyMoRegressor` train one network that predicts from any subset of
+modalities and, at predict time, add the recovered modalities that help
+each sample.
 """
 
 from ._classifier import DyMoClassifier
@@ -12,6 +13,7 @@ from ._knn import ModalityKNNImputer
 from ._network import DyMoNetwork
 from ._persistence import DyMoVersionWarning
 from ._recovery import ModalityRecoverer
+from ._regressor import DyMoRegressor
 from ._result import SelectionResult
 
 __version__ = "0.1.0"
@@ -19,6 +21,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DyMoClassifier",
     "DyMoNetwork",
+    "DyMoRegressor",
     "DyMoVersionWarning",
     "ModalityKNNImputer",
     "ModalityRecoverer",

@@ -19,7 +19,9 @@ hooks, each named for the one thing that depends on the task:
 - ``_tuning_split(y_enc, seed)``: the rows ``selection="auto"`` holds out;
 - ``_tuning_scorings`` and ``_score_policies(...)``: how tuning ranks policies;
 - ``_make_scorer()``: the latent reward scorer;
-- ``_outputs_from_logits(logits)``: float64 outputs of the network head.
+- ``_outputs_from_logits(logits)``: float64 outputs of the network head;
+- ``_information_params(y_enc)`` (optional): how ``modality_information``
+  measures what a modality tells on its own (default: class cross-entropy).
 
 Not a public class: it defines no ``__init__``, so ``get_params`` reads the
 task estimator's explicit constructor.
@@ -266,7 +268,12 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
             self.net_.module_, x, observed_t, self._prototype_labels(y_enc),
             self._n_prototype_classes, self.distance,
             max_subsets=self.max_stat_subsets, device=self.device_, random_state=seed,
+            **self._information_params(y_enc),
         ).to(self.device_)
+
+    def _information_params(self, y_enc):
+        """Extra ``compute_subset_statistics`` arguments; none for classes."""
+        return {}
 
     def _build_net(self, spec, n_outputs, seed):
         # Independent streams for batch order and training subsets.

@@ -61,21 +61,32 @@ class DyMoLoss(nn.Module):
             return logits.sum() * 0.0
         y_pairs = y[:, None].expand_as(valid)[valid]
         logits, z = logits[valid], z[valid]
-        loss = F.cross_entropy(logits, y_pairs)
-        known = self.has_prototype[y_pairs]
+        loss = self.with_prototype_term(F.cross_entropy(logits, y_pairs), z, y_pairs)
+        if accumulate:
+            self.accumulate(z, y_pairs)
+        return loss
+
+    def with_prototype_term(self, loss, z, groups):
+        """``loss`` plus the weighted contrastive term (Eq. 11) of ``z`` on ``groups``.
+
+        Shared with the regression loss, whose groups are target bins.
+        """
+        known = self.has_prototype[groups]
         if self.contrastive_active and self.prototype_weight > 0 and known.any():
             # Classes without a prototype yet take no part (no -inf logits).
             d = distance_to_prototypes(z[known], self.prototypes, self.distance)
             d = d.masked_fill(~self.has_prototype, 1e4)
             loss = loss + self.prototype_weight * F.cross_entropy(
-                -d / self.temperature, y_pairs[known]
+                -d / self.temperature, groups[known]
             )
-        if accumulate:
-            with torch.no_grad():
-                self._sum.index_add_(0, y_pairs, z.detach().to(self._sum.dtype))
-                ones = torch.ones_like(y_pairs, dtype=self._count.dtype)
-                self._count.index_add_(0, y_pairs, ones)
         return loss
+
+    @torch.no_grad()
+    def accumulate(self, z, groups):
+        """Add ``z`` to this epoch's running sums per group (training batches)."""
+        self._sum.index_add_(0, groups, z.detach().to(self._sum.dtype))
+        ones = torch.ones_like(groups, dtype=self._count.dtype)
+        self._count.index_add_(0, groups, ones)
 
     def end_epoch(self):
         """Turn this epoch's sums into prototypes and reset the sums."""

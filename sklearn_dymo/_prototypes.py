@@ -165,14 +165,24 @@ def _latents(module, x, observed, subsets, device):
     return torch.cat(zs, dim=1), valid
 
 
+def class_log_likelihood(logits, target):
+    """``log p(target | logits)`` of the class head (float64)."""
+    return torch.log_softmax(logits.double(), -1).gather(1, target[:, None])[:, 0]
+
+
 @torch.no_grad()
-def modality_information(module, x, observed, y, n_classes, device, rows_per_chunk=256):
+def modality_information(module, x, observed, y, n_classes, device, rows_per_chunk=256,
+                         log_likelihood=class_log_likelihood, baseline=None):
     """``log K`` minus the cross-entropy of each modality alone, ``(M,)`` float64.
 
     Every (row, observed modality) pair is one pass with that modality
     visible; only two tokens per pass are computed (``fuse_pairs`` packs
     the visible ones), so this costs about ``M`` cheap passes per row.
     A modality never observed gets ``-inf`` (considered last).
+
+    Another task passes its own ``log_likelihood(logits, y) -> (N,)`` and
+    ``baseline`` (the mean log-likelihood of knowing nothing, negated;
+    ``log K`` for classes), e.g. a Gaussian one for regression.
     """
     n_modalities = observed.shape[1]
     total = torch.zeros(n_modalities, dtype=torch.float64)
@@ -187,10 +197,10 @@ def modality_information(module, x, observed, y, n_classes, device, rows_per_chu
         masks[torch.arange(rows.shape[0], device=device), mods] = True
         logits, _ = module.heads(module.fuse_pairs(cache, rows, masks))
         target = y[start:start + rows_per_chunk].to(device)[rows]
-        log_p = torch.log_softmax(logits.double(), -1).gather(1, target[:, None])[:, 0]
+        log_p = log_likelihood(logits, target)
         total.index_add_(0, mods.cpu(), log_p.cpu())
         count.index_add_(0, mods.cpu(), torch.ones_like(log_p.cpu()))
-    info = total / count.clamp(min=1) + np.log(n_classes)
+    info = total / count.clamp(min=1) + (np.log(n_classes) if baseline is None else baseline)
     return torch.where(count > 0, info, torch.full_like(info, -np.inf))
 
 
@@ -211,7 +221,9 @@ def _class_means(z, valid, y, n_classes):
 
 
 def compute_subset_statistics(module, x, observed, y, n_classes, distance, *,
-                              max_subsets=127, device="cpu", random_state=0):
+                              max_subsets=127, device="cpu", random_state=0,
+                              targets=None, log_likelihood=class_log_likelihood,
+                              baseline=None):
     """Compute :class:`SubsetStatistics` for a trained ``module``.
 
     Parameters
@@ -227,6 +239,10 @@ def compute_subset_statistics(module, x, observed, y, n_classes, distance, *,
     device : str
     random_state : int
         Seeds the row sample and the subset sample.
+    targets : Tensor (n,), optional
+        Targets of ``log_likelihood`` for ``modality_information`` (default:
+        the classes ``y``); with ``log_likelihood`` and ``baseline``, the
+        task's own information measure (regression: Gaussian, in nats).
     """
     n_modalities = observed.shape[1]
     if x.shape[0] > MAX_ROWS:
@@ -234,6 +250,8 @@ def compute_subset_statistics(module, x, observed, y, n_classes, distance, *,
                        stratify=y.numpy(), random_state=random_state)
         idx = torch.as_tensor(np.sort(idx))
         x, observed, y = x[idx], observed[idx], y[idx]
+        if targets is not None:
+            targets = targets[idx]
     generator = torch.Generator().manual_seed(int(random_state))
     exact = 2**n_modalities - 1 <= max_subsets
     subsets = all_subsets(n_modalities) if exact else _sampled_subsets(
@@ -243,7 +261,9 @@ def compute_subset_statistics(module, x, observed, y, n_classes, distance, *,
     module.eval()
     try:
         z, valid = _latents(module, x, observed, subsets, device)
-        information = modality_information(module, x, observed, y, n_classes, device)
+        information = modality_information(
+            module, x, observed, y if targets is None else targets, n_classes, device,
+            log_likelihood=log_likelihood, baseline=baseline)
     finally:
         module.train(was_training)
 

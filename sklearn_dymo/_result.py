@@ -15,7 +15,9 @@ class SelectionResult:
     Attributes
     ----------
     proba : ndarray of shape (n_samples, n_classes)
-        Class probabilities from each sample's final modality set.
+        Class probabilities from each sample's final modality set. For
+        :class:`DyMoRegressor`, shape (n_samples, 2): the predicted mean
+        and standard deviation, in the target's units.
     path : list of tuple of str
         Per sample, the recovered modalities added, in order.
     rewards : DataFrame

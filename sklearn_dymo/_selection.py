@@ -18,7 +18,8 @@ Strategies (the ``selection`` parameter):
 
 A sample with **no observed modality** has no prediction to start from. For
 ``"iterative"`` and ``"simultaneous"`` its starting point is the
-uninformative prediction (``log p = -log K``, ``ICS = 1``) and its first step
+uninformative prediction (``log p = -log K``, or the scorer's ``prior_log_p``;
+``ICS = 1``) and its first step
 accepts the best candidate even when that reward is below the threshold, so every
 prediction rests on data. For ``"observed"`` it falls back to all recovered
 modalities.
@@ -224,7 +225,9 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
     n_classes = network.classifier.out_features
     current = observed.clone()
     logits = tokens.new_zeros(n, n_classes)
-    cur_log_p = torch.full((n,), -math.log(n_classes), dtype=torch.float64, device=device)
+    # The uninformative start: -log K for classes; a scorer may define its own.
+    prior = getattr(scorer, "prior_log_p", -math.log(n_classes))
+    cur_log_p = torch.full((n,), prior, dtype=torch.float64, device=device)
     cur_log_ics = torch.zeros(n, dtype=torch.float64, device=device)
     base_rows = has_observed.nonzero()[:, 0]
     if base_rows.numel():

@@ -115,6 +115,43 @@ def hidden_modalities(observed, train_observed, missingness, n_modalities, rng):
 
 
 @torch.no_grad()
+def policy_outputs(module, chunks, scorer, calibrate, policies, device, transform):
+    """Every policy's outputs on the rows of ``chunks``, one encoding per chunk.
+
+    Task-independent: ``transform(logits) -> ndarray`` turns each policy's
+    final logits into the task's outputs (probabilities, mean and spread).
+
+    Returns
+    -------
+    outputs : list of ndarray, one per policy, rows in chunk order
+    added : list of int ndarray, recovered modalities used per row
+    """
+    outputs = [[] for _ in policies]
+    steps = [[] for _ in policies]
+    for x, observed in chunks:
+        tokens = module.encode(x.to(device))
+        observed = observed.to(device)
+        for i, policy in enumerate(policies):
+            rule = get_reward_rule(calibrate, policy.calibration_strength)
+            out = select(module, tokens, observed, scorer, rule, policy.selection,
+                         threshold=policy.reward_threshold)
+            outputs[i].append(transform(out.logits))
+            steps[i].append((out.final_mask & ~observed).sum(1).cpu().numpy())
+    return ([np.concatenate(o) for o in outputs], [np.concatenate(a) for a in steps])
+
+
+def policy_row(policy, added, **metrics):
+    """One row of the tuning table: the policy, its metrics, recovered use."""
+    return {
+        "params": policy.params(),
+        "param_selection": policy.selection,
+        "param_calibration_strength": policy.calibration_strength,
+        "param_reward_threshold": policy.reward_threshold,
+        **metrics,
+        "mean_recovered_used": float(added.mean()),
+    }
+
+
 def score_policies(module, chunks, y, n_classes, scorer, calibrate, policies, device):
     """Validation accuracy and log-loss of every policy, one encoding per chunk.
 
@@ -133,30 +170,16 @@ def score_policies(module, chunks, y, n_classes, scorer, calibrate, policies, de
     -------
     DataFrame, one row per policy, in ``policies`` order.
     """
-    probas = [[] for _ in policies]
-    steps = [[] for _ in policies]
-    for x, observed in chunks:
-        tokens = module.encode(x.to(device))
-        observed = observed.to(device)
-        for i, policy in enumerate(policies):
-            rule = get_reward_rule(calibrate, policy.calibration_strength)
-            out = select(module, tokens, observed, scorer, rule, policy.selection,
-                         threshold=policy.reward_threshold)
-            probas[i].append(torch.softmax(out.logits.double(), -1).cpu().numpy())
-            steps[i].append((out.final_mask & ~observed).sum(1).cpu().numpy())
+    probas, steps = policy_outputs(
+        module, chunks, scorer, calibrate, policies, device,
+        lambda logits: torch.softmax(logits.double(), -1).cpu().numpy())
     labels = np.arange(n_classes)
-    table = []
-    for policy, proba, added in zip(policies, probas, steps):
-        proba = np.concatenate(proba)
-        table.append({
-            "params": policy.params(),
-            "param_selection": policy.selection,
-            "param_calibration_strength": policy.calibration_strength,
-            "param_reward_threshold": policy.reward_threshold,
-            "accuracy": float(np.mean(proba.argmax(1) == y)),
-            "log_loss": float(log_loss(y, np.clip(proba, 1e-15, 1.0), labels=labels)),
-            "mean_recovered_used": float(np.concatenate(added).mean()),
-        })
+    table = [
+        policy_row(policy, added,
+                   accuracy=float(np.mean(proba.argmax(1) == y)),
+                   log_loss=float(log_loss(y, np.clip(proba, 1e-15, 1.0), labels=labels)))
+        for policy, proba, added in zip(policies, probas, steps)
+    ]
     return pd.DataFrame(table)
 
 

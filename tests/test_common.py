@@ -3,7 +3,7 @@
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_dymo import DyMoClassifier, ModalityKNNImputer, ModalityRecoverer
+from sklearn_dymo import DyMoClassifier, DyMoRegressor, ModalityKNNImputer, ModalityRecoverer
 
 # Small but able to learn sklearn's check data (accuracy > 0.83 on blobs).
 CHECKED_CLASSIFIER = DyMoClassifier(
@@ -12,6 +12,12 @@ CHECKED_CLASSIFIER = DyMoClassifier(
 )
 # The self-tuned selection holds out rows inside fit: check it the same way.
 CHECKED_AUTO = clone(CHECKED_CLASSIFIER).set_params(selection="auto")
+# The same network, able to fit sklearn's regression check data (R^2 > 0.5).
+CHECKED_REGRESSOR = DyMoRegressor(
+    d_model=16, n_heads=2, encoder_hidden=32, latent_dim=8, tokens_per_modality=1,
+    max_epochs=20, batch_size=32, lr=3e-3, random_state=0,
+)
+CHECKED_REGRESSOR_AUTO = clone(CHECKED_REGRESSOR).set_params(selection="auto")
 
 EXPECTED_FAILURES = {
     "check_dict_unchanged": (
@@ -22,13 +28,14 @@ EXPECTED_FAILURES = {
 
 
 def expected_failed_checks(estimator):
-    if isinstance(estimator, DyMoClassifier):
+    if isinstance(estimator, (DyMoClassifier, DyMoRegressor)):
         return EXPECTED_FAILURES
     return {}
 
 
 @parametrize_with_checks(
-    [CHECKED_CLASSIFIER, CHECKED_AUTO, ModalityRecoverer(), ModalityKNNImputer(),
+    [CHECKED_CLASSIFIER, CHECKED_AUTO, CHECKED_REGRESSOR, CHECKED_REGRESSOR_AUTO,
+     ModalityRecoverer(), ModalityKNNImputer(),
      ModalityKNNImputer(n_neighbors=2, chunk_size=3)],
     expected_failed_checks=expected_failed_checks,
 )

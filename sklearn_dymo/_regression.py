@@ -1,0 +1,187 @@
+"""Regression targets, the Gaussian head and its selection statistics.
+
+What ``DyMoRegressor`` needs beyond the shared data path:
+
+- :class:`TargetEncoding`: ``y`` standardised (the network learns and
+  predicts in these units; outputs go back to the user's units) and cut
+  into quantile bins, the groups that play the classes in the prototype
+  contrastive loss and in the intra-class similarity (ICS) statistics;
+- :func:`gaussian_params`: the two head outputs as a mean and a variance;
+- :class:`RegressionScorer`: the latent score of a modality set, with
+  ``log_p = -0.5 log var`` (the negative entropy of the predictive Gaussian
+  up to a constant) so that the reward difference of the shared rules is
+  the information gained in nats, ``0.5 log(var_S / var_{S+u})``, and the
+  ICS of the target bin of the predicted mean;
+- :func:`score_regression_policies` / :func:`rank_regression_policies`:
+  ``selection="auto"`` scored by held-out Gaussian negative log-likelihood.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.utils import check_array
+from sklearn.utils.validation import column_or_1d
+from torch.nn import functional as F
+
+from ._calibration import log_ics
+from ._rewards import LatentScore
+from ._tuning import policy_outputs, policy_row
+
+#: Floor of the predicted variance (standardised units: a std of 1e-3).
+MIN_VARIANCE = 1e-6
+#: Minus the mean log-likelihood of N(0, 1) on standardised ``y``: knowing nothing.
+GAUSSIAN_BASELINE = 0.5 * math.log(2 * math.pi * math.e)
+#: Values of ``tuning_scoring`` for regression.
+REGRESSION_SCORINGS = ("nll", "rmse")
+
+
+def check_targets(y, n_samples, name="DyMoRegressor"):
+    """1-D finite float64 ``y`` of length ``n_samples``; errors name the fault."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        raise ValueError(
+            f"y has shape {y.shape}; {name} predicts one target per row "
+            "(multi-output is not supported), so pass a 1-D y"
+        )
+    y = column_or_1d(y, warn=True)  # an (n, 1) column warns, as in scikit-learn
+    if y.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} rows but y has {y.shape[0]} targets")
+    if y.dtype.kind not in "biuf":
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"y must be numeric for regression, got dtype {y.dtype}; "
+                "for class labels use DyMoClassifier"
+            ) from None
+    # Names the fault: "Input y contains NaN" / "... infinity".
+    return check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+
+
+def gaussian_params(logits):
+    """Head outputs ``(..., 2)`` -> mean and variance (softplus, floored)."""
+    return logits[..., 0], F.softplus(logits[..., 1]) + MIN_VARIANCE
+
+
+def gaussian_log_likelihood(logits, target):
+    """``log N(target | mean, var)`` per row, float64 (standardised units)."""
+    mean, var = gaussian_params(logits.double())
+    return -0.5 * (math.log(2 * math.pi) + torch.log(var) + (target.double() - mean) ** 2 / var)
+
+
+@dataclass
+class TargetEncoding:
+    """Standardisation of ``y`` and its quantile bins.
+
+    Attributes
+    ----------
+    offset, scale : float
+        ``y_std = (y - offset) / scale`` (scale 1 for a constant ``y``).
+    edges : ndarray of float64
+        Interior bin edges in standardised units, increasing. A row is in
+        bin ``k`` = the number of edges at or below its value, so every
+        bin holds at least one training row (edges are data values above
+        the minimum; ties merge bins).
+    """
+
+    offset: float
+    scale: float
+    edges: np.ndarray
+
+    @classmethod
+    def fit(cls, y, n_bins):
+        offset = float(np.mean(y))
+        scale = float(np.std(y))
+        if not np.isfinite(scale) or scale <= 1e-12 * max(1.0, abs(offset)):
+            scale = 1.0
+        quantiles = np.quantile(y, np.arange(1, n_bins) / n_bins, method="higher")
+        edges = np.unique(quantiles)
+        edges = edges[edges > y.min()]
+        return cls(offset, scale, (edges - offset) / scale)
+
+    @property
+    def n_bins(self):
+        return self.edges.shape[0] + 1
+
+    def standardize(self, y):
+        return (y - self.offset) / self.scale
+
+    def bins(self, y_std):
+        """Bin of each standardised value (ndarray)."""
+        return np.searchsorted(self.edges, y_std, side="right")
+
+    def bins_tensor(self, y_std):
+        """Bin of each standardised value (tensor, same rule as :meth:`bins`)."""
+        edges = torch.as_tensor(self.edges, dtype=y_std.dtype, device=y_std.device)
+        return torch.bucketize(y_std.contiguous(), edges, right=True)
+
+    def encode(self, y):
+        """``(n, 2)`` float64: standardised ``y`` and its bin."""
+        y_std = self.standardize(y)
+        return np.column_stack([y_std, self.bins(y_std)])
+
+    def to_user_units(self, logits):
+        """Head outputs -> ``(n, 2)`` float64 ndarray of mean and std in ``y``'s units."""
+        mean, var = gaussian_params(logits.double())
+        return torch.stack([mean * self.scale + self.offset,
+                            var.sqrt() * self.scale], dim=1).cpu().numpy()
+
+
+@dataclass
+class RegressionScorer:
+    """Latent score of a modality set for regression (see the module docstring)."""
+
+    stats: object
+    distance: str
+    encoding: TargetEncoding
+    #: The uninformative start of selection: the marginal, var 1 (standardised).
+    prior_log_p = 0.0
+
+    def __call__(self, logits, z, masks):
+        mean, var = gaussian_params(logits.double())
+        bins = self.encoding.bins_tensor(mean)
+        return LatentScore(-0.5 * torch.log(var),
+                           log_ics(z, bins, masks, self.stats, self.distance))
+
+
+def gaussian_nll(y, mean, std):
+    """Mean Gaussian negative log-likelihood (nats) of ``y`` under ``N(mean, std**2)``."""
+    var = std**2
+    return float(np.mean(0.5 * (np.log(2 * np.pi * var) + (y - mean) ** 2 / var)))
+
+
+def score_regression_policies(module, chunks, y, encoding, scorer, calibrate, policies,
+                              device):
+    """Held-out Gaussian NLL and RMSE (``y``'s units) of every policy."""
+    outputs, steps = policy_outputs(module, chunks, scorer, calibrate, policies, device,
+                                    encoding.to_user_units)
+    table = [
+        policy_row(policy, added,
+                   nll=gaussian_nll(y, out[:, 0], out[:, 1]),
+                   rmse=float(np.sqrt(np.mean((y - out[:, 0]) ** 2))))
+        for policy, out, added in zip(policies, outputs, steps)
+    ]
+    return pd.DataFrame(table)
+
+
+def rank_regression_policies(table, scoring):
+    """Add ``rank`` (1 = chosen): by NLL, or by RMSE with NLL breaking ties.
+
+    Exact ties keep grid order (simpler policies first).
+    """
+    order = np.arange(len(table))
+    if scoring == "rmse":
+        keys = (order, table["nll"].to_numpy(), table["rmse"].to_numpy())
+    else:
+        keys = (order, table["nll"].to_numpy())
+    ranked = np.lexsort(keys)
+    rank = np.empty(len(table), dtype=int)
+    rank[ranked] = np.arange(1, len(table) + 1)
+    table = table.copy()
+    table["rank"] = rank
+    return table
