@@ -127,6 +127,7 @@ QUICK_EXAMPLES = (
     "plot_pandas_named_modalities.py",
     "plot_pipeline_grid_search.py",
     "plot_custom_recoverer.py",
+    "plot_mixed_types.py",
 )
 gallery_mode = os.environ.get("SKLEARN_DYMO_GALLERY", "full")
 if gallery_mode not in ("full", "quick"):

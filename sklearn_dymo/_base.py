@@ -1,9 +1,11 @@
 """``BaseDyMo``: the task-independent data path shared by the DyMo estimators.
 
-fit:     X -> modalities -> masks -> recoverer (fitted) -> tensors
+fit:     X -> categories -> modalities -> masks -> one-hot blocks
+           -> recoverer (fitted) -> tensors
            -> skorch training on sampled subsets -> selection statistics
-predict: X -> masks -> recovered values -> tensors -> encode once
-           -> selection (rewards, calibration, path) -> outputs
+predict: X -> category codes -> masks -> one-hot blocks -> recovered values
+           (categorical blocks snapped to one category) -> tensors
+           -> encode once -> selection (rewards, calibration, path) -> outputs
 
 A task (classification now, regression next) plugs in through a few
 hooks, each named for the one thing that depends on the task:
@@ -41,6 +43,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import EarlyStopping, ProgressBar
 
+from ._categorical import (
+    CategoricalEncoding,
+    check_categorical_features,
+    resolve_categorical_features,
+)
 from ._distances import DISTANCES
 from ._losses import PrototypeUpdate
 from ._masks import blank_modalities, missing_entries, observed_modalities
@@ -58,7 +65,7 @@ from ._subsets import make_subset_sampler
 from ._tensors import ColumnScaler, to_network_input
 from ._training import SubsetTrainingNet, fused_optimizer_params
 from ._tuning import hidden_modalities, policy_grid
-from ._validation import check_input_X
+from ._validation import check_mixed_X
 
 #: Rows encoded and selected together at predict time (bounds memory).
 PREDICT_CHUNK = 2048
@@ -124,14 +131,52 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         check_real("tol", self.tol, 0.0)
         if self.recoverer is not None:
             check_recoverer(self.recoverer)
+        check_categorical_features(self._categorical_features)
         make_subset_sampler(self.subset_sampler, self.n_subsets)
         resolve_optimizer(self.optimizer)
 
     # ------------------------------------------------------------- data path
+    @property
+    def _categorical_features(self):
+        # A task estimator without the parameter reads no column as categorical.
+        return getattr(self, "categorical_features", None)
+
+    def _validate_X(self, X, *, reset, min_samples):
+        """Validated float64 ``X``: categorical columns hold category codes.
+
+        In ``fit`` (``reset``) the categorical columns are found and their
+        categories learnt (``is_categorical_``, ``categories_``); a code is
+        the position in ``categories_``, NaN for a missing entry or a
+        category unseen in ``fit``.
+        """
+        if reset:
+            categorical = resolve_categorical_features(self._categorical_features, X)
+        else:
+            categorical = getattr(self, "is_categorical_", None)
+        X_float, raw = check_mixed_X(self, X, reset=reset, categorical=categorical,
+                                     min_samples=min_samples)
+        if reset:
+            encoding = CategoricalEncoding.fit_columns(
+                raw, categorical, X_float.shape[1], getattr(self, "feature_names_in_", None))
+            self._categorical_encoding = encoding if raw else None
+            self.is_categorical_ = encoding.mask
+            self.categories_ = [c.copy() for c in encoding.categories]
+        encoding = getattr(self, "_categorical_encoding", None)
+        if raw and encoding is not None:
+            X_float[:, encoding.columns] = encoding.codes(raw)
+        return X_float
+
     def _split_values(self, X):
-        """Value columns and entry missingness of validated ``X``."""
+        """Value columns (category codes included) and their missing entries."""
         values = X[:, self._value_index] if self._indicator_of else X
         return values, missing_entries(values, self._indicator_of, X)
+
+    def _one_hot(self, values, missing):
+        """Codes -> one-hot blocks (NaN where missing), and the missing mask to match."""
+        layout = getattr(self, "_one_hot_layout", None)
+        if layout is None:
+            return values, missing
+        return layout.expand(values), layout.expand_missing(missing)
 
     def _fit(self, X, y):
         """``fit`` of every task: the task's ``fit`` documents it and calls this.
@@ -140,7 +185,7 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         """
         self._check_params()
         self.__dict__.pop("selection_tuning_", None)  # a refit must not keep an old tuning
-        X = check_input_X(self, X, reset=True, min_samples=2)
+        X = self._validate_X(X, reset=True, min_samples=2)
         y_enc = self._encode_targets(y, X.shape[0])
         name = type(self).__name__
 
@@ -154,6 +199,11 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         values, missing = self._split_values(X)
         spec = resolve_modalities(self.modalities, values.shape[1], self._value_names, missing)
         self._modality_spec = spec
+        # The network reads each categorical column as a one-hot block.
+        encoding = self._categorical_encoding
+        self._one_hot_layout = (None if encoding is None
+                                else encoding.layout(value_index, values.shape[1]))
+        self._network_spec = spec if encoding is None else self._one_hot_layout.expand_spec(spec)
         self.modality_names_ = list(spec.names)
         self.modality_columns_ = [c.copy() for c in spec.columns]
         observed = observed_modalities(missing, spec)
@@ -232,18 +282,21 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
 
     def _fit_network(self, values, missing, observed, y_enc, seed):
         """Fit the recoverer, the scaler, the network and the selection statistics."""
+        values, missing = self._one_hot(values, missing)
         if self._indicator_of:
             self.recoverer_ = None
         else:
             self.recoverer_ = fit_recoverer(self.recoverer, values, default_seed=seed)
 
-        self.scaler_ = ColumnScaler.fit(values, missing)
+        layout = self._one_hot_layout
+        self.scaler_ = ColumnScaler.fit(
+            values, missing, unscaled=None if layout is None else layout.one_hot_columns)
         # Only observed entries are ever unmasked in training; the rest is 0.
         x = to_network_input(self.scaler_.transform(np.where(missing, np.nan, values)))
         observed_t = torch.as_tensor(observed)
         y_t = self._target_tensor(y_enc)
 
-        self.net_ = self._build_net(self._modality_spec, self._n_outputs, seed)
+        self.net_ = self._build_net(self._network_spec, self._n_outputs, seed)
         device = torch.device(self.device)
         rng_devices = [device.index or 0] if device.type == "cuda" else []
         # Weights, dropout masks (module__seed), batch order and training
@@ -322,11 +375,17 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
 
     def _check_X(self, X):
         """Validated float64 ``X`` for prediction (0 rows allowed)."""
-        return check_input_X(self, X, reset=False, min_samples=0)
+        return self._validate_X(X, reset=False, min_samples=0)
 
     def _prepare_rows(self, X):
         """Validated rows -> (network input, observed mask), recovery included."""
         values, missing = self._split_values(X)
+        # A modality with at least min_observed_fraction of its entries present
+        # starts as observed (its few gaps recovered) instead of as a candidate.
+        # Counted over the user's columns: a categorical column is one entry.
+        observed = observed_modalities(missing, self._modality_spec,
+                                       self.min_observed_fraction)
+        values, missing = self._one_hot(values, missing)
         if self.recoverer_ is None:
             if np.isnan(values).any():
                 raise ValueError(
@@ -336,10 +395,9 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
             recovered = values
         else:
             recovered = recover(self.recoverer_, values, missing)
-        # A modality with at least min_observed_fraction of its entries present
-        # starts as observed (its few gaps recovered) instead of as a candidate.
-        observed = observed_modalities(missing, self._modality_spec,
-                                       self.min_observed_fraction)
+        layout = getattr(self, "_one_hot_layout", None)
+        if layout is not None:
+            recovered = layout.snap(recovered, missing)
         x = to_network_input(self.scaler_.transform(recovered))
         return x, torch.as_tensor(observed)
 

@@ -104,8 +104,25 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         the training ``X``. ``None`` uses ``ModalityKNNImputer()`` (KNNImputer's values),
         which recovers a missing modality from the rows nearest on the
         observed ones. It sees a float64 array of the
-        value columns (a copy), in fit and predict alike. Ignored when ``X``
-        carries indicator columns (the values are recovered already).
+        value columns (a copy), in fit and predict alike; a categorical
+        column reaches it as its one-hot block (one 0/1 column per category
+        in ``categories_``, NaN in the whole block where the entry is
+        missing), and each recovered block is then snapped to the one-hot
+        of its largest value (for ``KNNImputer``: the most frequent category
+        among the neighbours). Ignored when ``X`` carries indicator columns
+        (the values are recovered already).
+    categorical_features : "from_dtype", array-like of str, int or bool, or None, \
+            default="from_dtype"
+        Columns holding categories rather than numbers. ``"from_dtype"``:
+        the ``category``, ``object``, ``string`` and bool columns of a
+        DataFrame (none for an array); or their names, their integer
+        positions, or a boolean mask over the columns (an object array
+        works with positions or a mask); ``None``: no categorical column.
+        Categories are those seen in ``fit`` (``categories_``). NaN, None
+        and a category unseen in ``fit`` are missing entries, exactly like
+        NaN in a numeric column. A modality names the original columns;
+        inside the network each categorical column is a one-hot block of
+        its modality's encoder input.
     selection : {"iterative", "simultaneous", "observed", "all", "auto"}, default="iterative"
         ``"iterative"`` is the paper's Algorithm 1; ``"simultaneous"`` adds
         every candidate with a reward above ``reward_threshold`` at once;
@@ -227,10 +244,16 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         Number of columns of ``X`` seen in ``fit`` (indicators included).
     feature_names_in_ : ndarray of str
         Column names, when ``X`` had them.
+    is_categorical_ : ndarray of bool of shape ``(n_features_in_,)``
+        Which columns were read as categorical.
+    categories_ : list of ndarray
+        The categories seen in ``fit`` of each categorical column, in column
+        order (sorted): the order of the one-hot block a recoverer sees.
     modality_names_ : list of str
         Modality names in network order.
     modality_columns_ : list of ndarray
-        Value-column positions of each modality.
+        Value-column positions of each modality (the user's columns: a
+        categorical column is one position, however many categories it has).
     recoverer_ : object or None
         Fitted clone of ``recoverer``; ``None`` when ``X`` carried indicators.
     net_ : skorch.NeuralNet
@@ -289,6 +312,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         modalities=None,
         recoverer=None,
         *,
+        categorical_features="from_dtype",
         selection="iterative",
         calibrate=True,
         calibration_strength=1.0,
@@ -329,6 +353,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
     ):
         self.modalities = modalities
         self.recoverer = recoverer
+        self.categorical_features = categorical_features
         self.selection = selection
         self.calibrate = calibrate
         self.calibration_strength = calibration_strength

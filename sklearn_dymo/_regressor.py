@@ -65,6 +65,12 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
         Fills missing entries at predict time; ``None`` uses
         ``ModalityKNNImputer()`` (KNNImputer's values). Cloned into
         ``recoverer_``; ignored when ``X`` carries indicator columns.
+        Categorical columns reach it as one-hot blocks, as for
+        :class:`DyMoClassifier`.
+    categorical_features : "from_dtype", array-like of str, int or bool, or None, \
+            default="from_dtype"
+        Columns holding categories, as for :class:`DyMoClassifier`: NaN,
+        None and categories unseen in ``fit`` are missing entries.
     selection : {"iterative", "simultaneous", "observed", "all", "auto"}, default="iterative"
         As for :class:`DyMoClassifier`; ``"auto"`` tunes the policy on
         held-out rows by Gaussian negative log-likelihood.
@@ -141,6 +147,9 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
         Interior bin edges in ``y``'s units.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
+    is_categorical_ : ndarray of bool of shape ``(n_features_in_,)``
+    categories_ : list of ndarray
+        Categories seen in ``fit`` of each categorical column.
     modality_names_ : list of str
     modality_columns_ : list of ndarray
     recoverer_ : object or None
@@ -194,6 +203,7 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
         modalities=None,
         recoverer=None,
         *,
+        categorical_features="from_dtype",
         selection="iterative",
         calibrate=True,
         calibration_strength=1.0,
@@ -236,6 +246,7 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
     ):
         self.modalities = modalities
         self.recoverer = recoverer
+        self.categorical_features = categorical_features
         self.selection = selection
         self.calibrate = calibrate
         self.calibration_strength = calibration_strength

@@ -16,18 +16,25 @@ import torch
 
 @dataclass
 class ColumnScaler:
-    """Per-column mean and scale computed on observed training entries."""
+    """Per-column mean and scale computed on observed training entries.
+
+    Columns flagged ``unscaled`` (the one-hot blocks of categorical
+    columns) keep mean 0 and scale 1, so their 0/1 values reach the
+    network as they are.
+    """
 
     mean: np.ndarray
     scale: np.ndarray
 
     @classmethod
-    def fit(cls, X, missing):
+    def fit(cls, X, missing, unscaled=None):
         observed = np.where(missing, np.nan, X)
         counts = (~missing).sum(axis=0)
         mean = np.zeros(X.shape[1])
         scale = np.ones(X.shape[1])
         seen = counts > 0  # an all-missing training column keeps mean 0, scale 1
+        if unscaled is not None:
+            seen &= ~unscaled
         if seen.any():
             with np.errstate(over="ignore", invalid="ignore"):
                 mean[seen] = np.nanmean(observed[:, seen], axis=0)

@@ -49,15 +49,16 @@ def test_infinity_is_refused_naming_the_column(toy_data, fitted, value):
         _clf(FRAME_MODALITIES).fit(fitted_df, y)
 
 
-def test_string_and_object_columns_are_refused(toy_data):
+def test_string_columns_not_marked_categorical_are_refused(toy_data):
     X, y, modalities = toy_data
     df = pd.DataFrame(X, columns=NAMES)
     df["b2"] = np.where(y == 0, "low", "high")
-    with pytest.raises(ValueError, match=r"non-numeric columns \['b2'\].*OneHotEncoder"):
-        _clf(FRAME_MODALITIES).fit(df, y)
+    with pytest.raises(ValueError, match=r"non-numeric columns \['b2'\].*categorical_features"
+                                         r".*OrdinalEncoder\(handle_unknown="):
+        _clf(FRAME_MODALITIES, categorical_features=None).fit(df, y)
     X_obj = X.astype(object)
     X_obj[0, 0] = "n/a"
-    with pytest.raises(ValueError, match="not real numbers.*'n/a'"):
+    with pytest.raises(ValueError, match="not real numbers.*'n/a'.*categorical_features"):
         _clf(modalities).fit(X_obj, y)
     # Objects that are numbers are fine.
     assert _clf(modalities, max_epochs=1).fit(X.astype(object), y).n_iter_ == 1

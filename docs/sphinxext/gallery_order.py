@@ -12,6 +12,7 @@ READING_ORDER = (
     "plot_compare_recoverers.py",
     "plot_custom_recoverer.py",
     "plot_pandas_named_modalities.py",
+    "plot_mixed_types.py",
     "plot_regression.py",
 )
 
