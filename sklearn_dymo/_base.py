@@ -299,8 +299,14 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         self.net_ = self._build_net(self._network_spec, self._n_outputs, seed)
         device = torch.device(self.device)
         rng_devices = [device.index or 0] if device.type == "cuda" else []
+        # Weights, dropout masks (module__seed), batch order and training
+        # subsets (_build_net), the validation split and the statistics all
+        # draw from generators this fit owns, never from torch's process-wide
+        # one, which threads share: fits in threads are reproducible. Only
+        # the default initialisation nn.Linear runs in its constructor, before
+        # the seeded one replaces it, still draws from the global generator;
+        # fork_rng keeps that from advancing the caller's stream.
         with torch.random.fork_rng(devices=rng_devices):
-            torch.manual_seed(seed)
             self.net_.fit({"x": x, "observed": observed_t}, y_t)
         self.n_iter_ = len(self.net_.history)
         losses = np.asarray(self.net_.history[:, "train_loss"], dtype=np.float64)
@@ -323,6 +329,9 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
         return {}
 
     def _build_net(self, spec, n_outputs, seed):
+        # Independent streams for batch order and training subsets.
+        batch_seed, subset_seed = (int(s) for s in
+                                   np.random.SeedSequence(seed).generate_state(2))
         callbacks = [("prototypes", PrototypeUpdate(self.prototype_warmup))]
         train_split = None
         if self.early_stopping:
@@ -354,11 +363,14 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             iterator_train__shuffle=True,
+            # Batch order from a generator this net owns, not torch's global one.
+            iterator_train__generator=torch.Generator().manual_seed(batch_seed),
             train_split=train_split,
             callbacks=callbacks,
             device=self.device,
             verbose=int(bool(self.verbose)),
             subset_sampler=make_subset_sampler(self.subset_sampler, self.n_subsets),
+            subset_seed=subset_seed,
         )
 
     def _check_X(self, X):

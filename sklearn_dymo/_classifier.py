@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from skorch.dataset import ValidSplit
 
 from ._base import BaseDyMo
+from ._explain import build_explanation
 from ._losses import DyMoLoss
 from ._selection import LatentScorer
 from ._tuning import MAX_TUNING_ROWS, SCORINGS, rank_policies, score_policies
@@ -235,9 +236,10 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
     verbose : int, default=0
         1 prints skorch's epoch table, 2 adds a progress bar.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, batch order, subset sampling, the
-        recoverer (when its own ``random_state`` is None) and the statistics.
-        The same seed gives identical ``predict_proba``.
+        Seeds weight initialisation, dropout, batch order, subset sampling,
+        the recoverer (when its own ``random_state`` is None) and the
+        statistics. The same seed gives identical ``predict_proba``, also
+        when fits run in threads or processes (docs/scaling_out.md).
 
     Attributes
     ----------
@@ -279,7 +281,8 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         a GPU-trained model on a machine without a GPU).
     selection_path_ : list of tuple of str
         After ``predict``/``predict_proba``: per sample, the recovered
-        modalities added, in order.
+        modalities added, in order. Describes the last call only; for
+        parallel or partitioned prediction use :meth:`explain_selection`.
     selection_rewards_ : DataFrame
         After ``predict``/``predict_proba``: one row per evaluated candidate
         (``sample``, ``step``, ``modality``, ``reward``, ``accepted``).
@@ -491,6 +494,50 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
             The fitted estimator.
         """
         return self._fit(X, y)
+
+    def explain_selection(self, X, selection=None):
+        """Per-row selection results as data: which modalities, when, and why.
+
+        Stateless (stores nothing on the estimator) and row-aligned, so it
+        is safe where ``selection_path_`` is not: parallel or threaded
+        prediction, dask partitions, wrappers such as
+        ``CalibratedClassifierCV``. Each row's entries depend only on that
+        row: the explanation of a concatenation of row blocks is the
+        concatenation of the blocks' explanations.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            NaN marks missing entries. A DataFrame's index labels the rows
+            of both tables; otherwise they are numbered from 0.
+        selection : {"iterative", "simultaneous", "observed", "all", "auto"}, optional
+            As in :meth:`select_modalities`.
+
+        Returns
+        -------
+        explanation : SelectionExplanation
+            ``table`` (one row per row of ``X``: ``observed__<modality>``,
+            ``step__<modality>``, ``proba__<class>``, ``prediction``) and
+            ``rewards`` (one row per evaluated candidate, same index).
+
+        Examples
+        --------
+        >>> from sklearn_dymo import DyMoClassifier
+        >>> from sklearn_dymo.datasets import load_breast_cancer_modalities, drop_modalities
+        >>> data = load_breast_cancer_modalities()
+        >>> clf = DyMoClassifier(modalities=data.modalities, max_epochs=3, random_state=0)
+        >>> clf = clf.fit(data.data, data.target)
+        >>> X_test = drop_modalities(data.data[:5], data.modalities, rate=0.6, random_state=0)
+        >>> table = clf.explain_selection(X_test).table
+        >>> table.shape
+        (5, 9)
+        >>> bool((table["prediction"] == clf.predict(X_test)).all())
+        True
+        """
+        check_is_fitted(self)
+        result = self._run_selection(X, selection)
+        index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(result.proba))
+        return build_explanation(result, index, self.classes_, self.modality_names_)
 
     def predict_proba(self, X):
         """Class probabilities after dynamic modality selection.

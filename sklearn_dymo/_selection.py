@@ -53,8 +53,12 @@ class LatentScorer:
 
     def __call__(self, logits, z, masks):
         pred = logits.argmax(-1)
+        # float64: the (n, D) x (D, K) product would otherwise round
+        # differently with the number of candidates scored together, and the
+        # rewards of a row would depend on the rows predicted with it.
+        z = z.double()
         log_post = prototype_log_posterior(
-            z, self.stats.mean_prototypes, self.distance, self.temperature
+            z, self.stats.mean_prototypes.double(), self.distance, self.temperature
         )
         log_p = log_post.gather(1, pred[:, None])[:, 0].double()
         return LatentScore(log_p, log_ics(z, pred, masks, self.stats, self.distance))

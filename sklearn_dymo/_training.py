@@ -49,11 +49,22 @@ class SubsetTrainingNet(NeuralNet):
         As for :class:`skorch.NeuralNet`.
     subset_sampler : callable
         ``sampler(observed, generator) -> masks``, see ``_subsets``.
+    subset_seed : int, default=0
+        Seeds the generator the training subsets are drawn from. It is
+        owned by the net (created in ``initialize``): torch's global
+        generator is shared by every thread of the process, so fits running
+        in threads would interleave their draws.
     """
 
-    def __init__(self, *args, subset_sampler=None, **kwargs):
+    def __init__(self, *args, subset_sampler=None, subset_seed=0, **kwargs):
         super().__init__(*args, **kwargs)
         self.subset_sampler = subset_sampler
+        self.subset_seed = subset_seed
+
+    def initialize(self):
+        super().initialize()
+        self._train_generator = torch.Generator().manual_seed(int(self.subset_seed))
+        return self
 
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
@@ -62,7 +73,7 @@ class SubsetTrainingNet(NeuralNet):
     def infer(self, x, **fit_params):
         x = to_tensor(x, device=self.device)
         values, observed = x["x"], x["observed"]
-        generator = None if self.module_.training else self._valid_generator
+        generator = self._train_generator if self.module_.training else self._valid_generator
         masks = self.subset_sampler(observed, generator)
         logits, z = self.module_.forward_subsets(values, masks)
         return logits, z, masks
