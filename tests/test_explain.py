@@ -101,9 +101,10 @@ def test_partly_observed_modality_follows_min_observed_fraction(fitted_and_X):
     X = X[X.iloc[:, 1].notna()].iloc[:10].copy()
     X.iloc[:, 0] = np.nan  # half of the first modality's columns
     first = clf.modality_names_[0]
-    strict = clf.explain_selection(X).table
+    default = clf.min_observed_fraction
+    strict = clf.set_params(min_observed_fraction=1.0).explain_selection(X).table
     assert not strict[f"observed__{first}"].any()
     lenient = clf.set_params(min_observed_fraction=0.5).explain_selection(X).table
-    clf.set_params(min_observed_fraction=1.0)
+    clf.set_params(min_observed_fraction=default)
     assert lenient[f"observed__{first}"].all()
     assert lenient[f"step__{first}"].isna().all()

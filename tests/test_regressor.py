@@ -212,8 +212,10 @@ def test_same_seed_same_model(reg_data):
 
 def test_early_stopping_and_rows_with_nothing_observed(reg_data):
     X, y, modalities = reg_data
+    # min_observed_fraction=1.0: one missing entry leaves a modality unobserved.
     reg = DyMoRegressor(modalities=modalities, early_stopping=True, n_iter_no_change=2,
-                        tol=10.0, random_state=0, **{**FAST, "max_epochs": 30}).fit(X, y)
+                        tol=10.0, random_state=0, min_observed_fraction=1.0,
+                        **{**FAST, "max_epochs": 30}).fit(X, y)
     assert reg.n_iter_ < 30 and "valid_loss" in reg.net_.history[-1]
     X_empty = X[:10].copy()
     X_empty[:, [0, 5, 10]] = np.nan  # one entry of each modality missing
