@@ -56,6 +56,7 @@ from ._network import DyMoNetwork
 from ._params import check_int, check_real, resolve_optimizer, resolve_tuning_missingness
 from ._persistence import VersionedPickleMixin
 from ._fusion import pad_rows
+from ._memory import release_freed_memory
 from ._prototypes import compute_subset_statistics, describe_unsupported
 from ._recovery import check_recoverer, fit_recoverer, recover
 from ._result import SelectionResult
@@ -466,6 +467,8 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
             out.records["sample"] = out.records["sample"] + n
             parts.append(out.records)
             n += x.shape[0]
+            del out, tokens, logits
+            release_freed_memory()
         n_mod = len(self.modality_names_)
         output = np.concatenate(outputs) if outputs else np.zeros((0, self._n_outputs))
         used = np.concatenate(used) if used else np.zeros((0, n_mod), dtype=bool)
