@@ -146,7 +146,7 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
     ----------
     n_bins_ : int
         Target bins kept (at most ``n_bins``).
-    bin_edges_ : ndarray of shape (n_bins_ - 1,)
+    bin_edges_ : ndarray of shape (n_bins\\_ - 1,)
         Interior bin edges in ``y``'s units.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
