@@ -302,8 +302,10 @@ def _fuse(layers, norm, cache, rows, masks, tokens_per_modality, generator, repe
     pair, slot = flat // width, flat % width
     token = slot if positions is None else positions[pair, slot]
     attended = _first_layer_attention(first, cache, rows, positions, repeats, key_bias, drop)
-    x = _attention_block(first, cache.seq[rows[pair], token], attended.flatten(0, 1)[flat],
-                         drop)
+    # index_select, not advanced indexing: its backward is an index_add, several
+    # times cheaper on the CPU than the accumulating index_put of ``t[idx]``.
+    residual = cache.seq.flatten(0, 1).index_select(0, rows[pair] * seq_len + token)
+    x = _attention_block(first, residual, attended.flatten(0, 1).index_select(0, flat), drop)
     x = _feed_forward(first, x, drop)
 
     def padded(values):
@@ -316,7 +318,7 @@ def _fuse(layers, norm, cache, rows, masks, tokens_per_modality, generator, repe
         q, k, v = (_heads(t, attn.num_heads) for t in qkv.chunk(3, -1))
         scores = (q * q.shape[-1] ** -0.5) @ k.transpose(-1, -2)
         probs = _masked_softmax(scores, key_bias)
-        attended = _attention_output(layer, probs, v, drop).flatten(0, 1)[flat]
+        attended = _attention_output(layer, probs, v, drop).flatten(0, 1).index_select(0, flat)
         x = _feed_forward(layer, _attention_block(layer, x, attended, drop), drop)
 
     # Last layer: keys and values of the visible tokens, the rest for [CLS].
@@ -327,7 +329,7 @@ def _fuse(layers, norm, cache, rows, masks, tokens_per_modality, generator, repe
     kv = padded(F.linear(normed, attn.in_proj_weight[d:], attn.in_proj_bias[d:]))
     k, v = (_heads(t, attn.num_heads) for t in kv.chunk(2, -1))
     cls_pos = (slot == 0).nonzero()[:, 0]  # [CLS] is slot 0 of every pair
-    q = F.linear(normed[cls_pos], attn.in_proj_weight[:d], attn.in_proj_bias[:d])
+    q = F.linear(normed.index_select(0, cls_pos), attn.in_proj_weight[:d], attn.in_proj_bias[:d])
     attended = _cls_attention(last, q.view(n_pairs, attn.num_heads, -1), k, v, key_bias, drop)
-    cls = _attention_block(last, x[cls_pos], attended, drop)
+    cls = _attention_block(last, x.index_select(0, cls_pos), attended, drop)
     return norm(_feed_forward(last, cls, drop))
