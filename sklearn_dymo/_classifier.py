@@ -15,62 +15,15 @@ import torch
 from sklearn.base import ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 from skorch.dataset import ValidSplit
 
 from ._base import BaseDyMo
+from ._classification import check_class_targets, check_stratified_holdout
 from ._explain import build_explanation
 from ._losses import DyMoLoss
 from ._selection import LatentScorer
 from ._tuning import MAX_TUNING_ROWS, SCORINGS, rank_policies, score_policies
-
-
-def _check_targets(y, n_samples):
-    """1-D class labels of length ``n_samples``, with errors that name the fault."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        raise ValueError(
-            f"y has shape {y.shape}; DyMoClassifier predicts one label per row "
-            "(multi-output is not supported), so pass a 1-D y"
-        )
-    y = column_or_1d(y, warn=True)  # an (n, 1) column warns, as in scikit-learn
-    if y.shape[0] != n_samples:
-        raise ValueError(f"X has {n_samples} rows but y has {y.shape[0]} labels")
-    missing = pd.isna(y)
-    if missing.any():
-        rows = np.flatnonzero(missing)
-        raise ValueError(
-            f"y contains NaN or None at rows {rows[:10].tolist()}"
-            f"{' and more' if rows.size > 10 else ''}; every training row needs a "
-            "label: drop the unlabelled rows first"
-        )
-    check_classification_targets(y)
-    return y
-
-
-def _check_stratified_holdout(y_enc, classes, n_held, purpose, fix_rare, fix_size):
-    """Fail early, with the fix, where a stratified hold-out split cannot exist.
-
-    Shared by ``early_stopping`` (validation rows) and ``selection="auto"``
-    (tuning rows): every class needs 2 samples, and ``n_held`` must leave
-    at least one row per class on both sides.
-    """
-    counts = np.bincount(y_enc, minlength=len(classes))
-    if counts.min() < 2:
-        rare = [classes[k] for k in np.flatnonzero(counts < 2)][:10]
-        raise ValueError(
-            f"{purpose} holds out stratified rows, but classes {rare} have a single "
-            f"training sample (a stratified split needs at least 2 samples per "
-            f"class). {fix_rare}"
-        )
-    n = y_enc.shape[0]
-    if n_held < len(classes) or n - n_held < len(classes):
-        raise ValueError(
-            f"{purpose} holds out {n_held} of {n} rows, but a stratified split needs "
-            f"at least one row per class ({len(classes)} classes) on both sides. "
-            f"{fix_size}"
-        )
 
 
 class DyMoClassifier(ClassifierMixin, BaseDyMo):
@@ -403,7 +356,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
 
     def _encode_targets(self, y, n_samples):
         """Check the labels, set ``classes_`` and return them encoded as 0..K-1."""
-        y = _check_targets(y, n_samples)
+        y = check_class_targets(y, n_samples)
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
         if len(self.classes_) < 2:
@@ -413,7 +366,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
             )
         y_enc = encoder.transform(y)
         if self.early_stopping:
-            _check_stratified_holdout(
+            check_stratified_holdout(
                 y_enc, self.classes_, int(np.ceil(self.validation_fraction * len(y_enc))),
                 f"early_stopping with validation_fraction={self.validation_fraction}",
                 "Use early_stopping=False, or drop or merge the rarest classes.",
@@ -456,7 +409,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         n = y_enc.shape[0]
         n_tune = int(min(np.ceil(self.tuning_fraction * n), MAX_TUNING_ROWS))
         fix = "Change tuning_fraction, or use another selection."
-        _check_stratified_holdout(
+        check_stratified_holdout(
             y_enc, self.classes_, n_tune,
             f"selection='auto' with tuning_fraction={self.tuning_fraction}", fix, fix)
         train, tune = train_test_split(np.arange(n), test_size=n_tune, stratify=y_enc,

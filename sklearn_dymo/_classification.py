@@ -1,0 +1,59 @@
+"""Class targets: validation with errors that name the fault, stratified hold-outs.
+
+The classification counterpart of ``_regression.py``: what
+``DyMoClassifier`` checks about ``y`` before the shared data path runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+
+
+def check_class_targets(y, n_samples):
+    """1-D class labels of length ``n_samples``, with errors that name the fault."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        raise ValueError(
+            f"y has shape {y.shape}; DyMoClassifier predicts one label per row "
+            "(multi-output is not supported), so pass a 1-D y"
+        )
+    y = column_or_1d(y, warn=True)  # an (n, 1) column warns, as in scikit-learn
+    if y.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} rows but y has {y.shape[0]} labels")
+    missing = pd.isna(y)
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise ValueError(
+            f"y contains NaN or None at rows {rows[:10].tolist()}"
+            f"{' and more' if rows.size > 10 else ''}; every training row needs a "
+            "label: drop the unlabelled rows first"
+        )
+    check_classification_targets(y)
+    return y
+
+
+def check_stratified_holdout(y_enc, classes, n_held, purpose, fix_rare, fix_size):
+    """Fail early, with the fix, where a stratified hold-out split cannot exist.
+
+    Shared by ``early_stopping`` (validation rows) and ``selection="auto"``
+    (tuning rows): every class needs 2 samples, and ``n_held`` must leave
+    at least one row per class on both sides.
+    """
+    counts = np.bincount(y_enc, minlength=len(classes))
+    if counts.min() < 2:
+        rare = [classes[k] for k in np.flatnonzero(counts < 2)][:10]
+        raise ValueError(
+            f"{purpose} holds out stratified rows, but classes {rare} have a single "
+            f"training sample (a stratified split needs at least 2 samples per "
+            f"class). {fix_rare}"
+        )
+    n = y_enc.shape[0]
+    if n_held < len(classes) or n - n_held < len(classes):
+        raise ValueError(
+            f"{purpose} holds out {n_held} of {n} rows, but a stratified split needs "
+            f"at least one row per class ({len(classes)} classes) on both sides. "
+            f"{fix_size}"
+        )
