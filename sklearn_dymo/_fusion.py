@@ -94,13 +94,15 @@ def first_layer_cache(layers, cls_token, tokens):
     return FirstLayerCache(seq, q * q.shape[-1] ** -0.5, k, v)
 
 
-def pad_rows(tensor, minimum=MIN_CALL_PAIRS):
-    """``tensor`` with zero rows appended up to a power of two >= ``minimum``.
+def pad_rows(tensor, minimum=None):
+    """``tensor`` with zero rows appended up to a power of two >= ``minimum``
+    (``MIN_CALL_PAIRS`` by default, read at call time).
 
     For evaluation: a row's output then comes from a call of a fixed set of
     shapes, whatever the number of rows around it (see ``fuse_pairs``).
     """
     n = tensor.shape[0]
+    minimum = MIN_CALL_PAIRS if minimum is None else minimum
     size = max(minimum, 1 << max(n - 1, 0).bit_length())
     if size == n:
         return tensor
