@@ -34,20 +34,20 @@ import numpy as np
 import torch
 from sklearn.impute import SimpleImputer
 
-from sklearn_dymo import DyMoClassifier, _base, _fusion, _selection
+from sklearn_dymo import DyMoClassifier, _fusion, _inference, _selection
 from sklearn_dymo.datasets import drop_modalities, load_breast_cancer_modalities
 
 
 @contextmanager
 def previous_path():
     """The predict path without the minimum call size."""
-    saved = _fusion.MIN_CALL_PAIRS, _base.pad_rows, _selection.pad_rows
+    saved = _fusion.MIN_CALL_PAIRS, _inference.pad_rows, _selection.pad_rows
     _fusion.MIN_CALL_PAIRS = 1
-    _base.pad_rows = _selection.pad_rows = lambda tensor: tensor
+    _inference.pad_rows = _selection.pad_rows = lambda tensor: tensor
     try:
         yield
     finally:
-        _fusion.MIN_CALL_PAIRS, _base.pad_rows, _selection.pad_rows = saved
+        _fusion.MIN_CALL_PAIRS, _inference.pad_rows, _selection.pad_rows = saved
 
 
 @contextmanager

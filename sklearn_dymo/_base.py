@@ -36,11 +36,9 @@ import warnings
 from numbers import Real
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import EarlyStopping, ProgressBar
 
 from ._categorical import (
@@ -55,31 +53,17 @@ from ._modalities import resolve_modalities, split_indicator_columns
 from ._network import DyMoNetwork
 from ._params import check_int, check_real, resolve_optimizer, resolve_tuning_missingness
 from ._persistence import VersionedPickleMixin
-from ._fusion import pad_rows
-from ._memory import release_freed_memory
+from ._inference import SELECTIONS, InferenceMixin, _row_chunks
 from ._prototypes import compute_subset_statistics, describe_unsupported
-from ._recovery import check_recoverer, fit_recoverer, recover
-from ._result import SelectionResult
+from ._recovery import check_recoverer, fit_recoverer
 from ._rewards import get_reward_rule
-from ._selection import STRATEGIES, concat_records, paths_from_masks, paths_from_records, select
 from ._subsets import make_subset_sampler
 from ._tensors import ColumnScaler, to_network_input
 from ._training import SubsetTrainingNet, fused_optimizer_params
 from ._tuning import hidden_modalities, policy_grid
 from ._validation import check_mixed_X
 
-#: Rows encoded and selected together at predict time (bounds memory).
-PREDICT_CHUNK = 2048
-#: Values of the ``selection`` parameter.
-SELECTIONS = (*STRATEGIES, "auto")
-
-
-def _row_chunks(n_rows):
-    """Slices of at most ``PREDICT_CHUNK`` rows covering ``range(n_rows)``."""
-    return (slice(start, start + PREDICT_CHUNK) for start in range(0, n_rows, PREDICT_CHUNK))
-
-
-class BaseDyMo(VersionedPickleMixin, BaseEstimator):
+class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
     """Fit orchestration, data path, selection and persistence of a DyMo estimator."""
 
     def __sklearn_tags__(self):
@@ -374,135 +358,6 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
             subset_seed=subset_seed,
         )
 
-    def _check_X(self, X):
-        """Validated float64 ``X`` for prediction (0 rows allowed)."""
-        return self._validate_X(X, reset=False, min_samples=0)
-
-    def _prepare_rows(self, X):
-        """Validated rows -> (network input, observed mask), recovery included."""
-        values, missing = self._split_values(X)
-        # A modality with at least min_observed_fraction of its entries present
-        # starts as observed (its few gaps recovered) instead of as a candidate.
-        # Counted over the user's columns: a categorical column is one entry.
-        observed = observed_modalities(missing, self._modality_spec,
-                                       self.min_observed_fraction)
-        values, missing = self._one_hot(values, missing)
-        if self.recoverer_ is None:
-            if np.isnan(values).any():
-                raise ValueError(
-                    "X carries missingness indicator columns but its values still "
-                    "contain NaN; recover them first (ModalityRecoverer does)"
-                )
-            recovered = values
-        else:
-            recovered = recover(self.recoverer_, values, missing)
-        layout = getattr(self, "_one_hot_layout", None)
-        if layout is not None:
-            recovered = layout.snap(recovered, missing)
-        x = to_network_input(self.scaler_.transform(recovered))
-        return x, torch.as_tensor(observed)
-
-    def _prepare(self, X):
-        """``X`` -> (network input, observed mask) for all rows at once."""
-        return self._prepare_rows(self._check_X(X))
-
-    # -------------------------------------------------------------- selection
-    def _policy(self, selection):
-        """``selection`` (or the fitted default) -> (strategy, gamma, tau)."""
-        selection = self.selection if selection is None else selection
-        if selection not in SELECTIONS:
-            raise ValueError(f"selection must be one of {SELECTIONS}, got {selection!r}")
-        if selection == "auto":
-            if not hasattr(self, "selection_tuning_"):
-                raise ValueError(
-                    "selection='auto' needs the tuning done in fit: fit with "
-                    "selection='auto' first"
-                )
-            params = self.selection_params_
-            return (params["selection"], params["calibration_strength"],
-                    params["reward_threshold"])
-        return selection, self.calibration_strength, self.reward_threshold
-
-    def _run_selection(self, X, selection):
-        policy = self._policy(selection)
-        X = self._check_X(X)
-        # Recovery, tensors and selection run PREDICT_CHUNK rows at a time,
-        # so memory stays bounded however many rows come in. Recoverers are
-        # applied per chunk: they must treat rows independently (sklearn's
-        # imputers do).
-        chunks = (self._prepare_rows(X[rows]) for rows in _row_chunks(X.shape[0]))
-        return self._select_chunks(chunks, *policy)
-
-    def _select_prepared(self, x, observed, selection):
-        """Selection on recovered, standardised rows (no recovery cost)."""
-        chunks = ((x[rows], observed[rows]) for rows in _row_chunks(x.shape[0]))
-        return self._select_chunks(chunks, *self._policy(selection))
-
-    @torch.no_grad()
-    def _select_chunks(self, chunks, strategy, strength, threshold):
-        """Run selection over ``(x, observed)`` chunks and assemble the result."""
-        module = self.net_.module_
-        module.eval()
-        scorer = self._make_scorer()
-        rule = get_reward_rule(self.calibrate, strength)
-        outputs, used, observed_all, parts = [], [], [], []
-        n = 0
-        for x, observed in chunks:
-            # Padded to a fixed set of row counts: a row's tokens do not depend on
-            # how many rows are predicted with it (see _fusion.fuse_pairs).
-            x = x.to(self.device_)
-            tokens = module.encode(pad_rows(x))[:x.shape[0]]
-            out = select(module, tokens, observed.to(self.device_), scorer, rule, strategy,
-                         threshold=threshold, max_candidates=self.max_candidates,
-                         priority=self._candidate_priority())
-            logits = out.logits.double()
-            if not torch.isfinite(logits).all():
-                raise RuntimeError(
-                    "the network produced non-finite outputs; its weights or the "
-                    "input are broken (was the model trained with a diverging loss?)"
-                )
-            outputs.append(self._outputs_from_logits(logits))
-            used.append(out.final_mask.cpu().numpy())
-            observed_all.append(observed.cpu().numpy())
-            out.records["sample"] = out.records["sample"] + n
-            parts.append(out.records)
-            n += x.shape[0]
-            del out, tokens, logits
-            release_freed_memory()
-        n_mod = len(self.modality_names_)
-        output = np.concatenate(outputs) if outputs else np.zeros((0, self._n_outputs))
-        used = np.concatenate(used) if used else np.zeros((0, n_mod), dtype=bool)
-        observed = (np.concatenate(observed_all) if observed_all
-                    else np.zeros((0, n_mod), dtype=bool))
-        records = concat_records(parts)
-        if strategy in ("observed", "all"):
-            # No rewards: the path is every recovered modality used, in order.
-            path = paths_from_masks(used & ~observed, self.modality_names_)
-        else:
-            path = paths_from_records(records, n, self.modality_names_)
-        rewards = pd.DataFrame({
-            "sample": records["sample"],
-            "step": records["step"],
-            "modality": pd.Categorical.from_codes(records["modality"],
-                                                  categories=self.modality_names_),
-            "reward": records["reward"],
-            "accepted": records["accepted"],
-        })
-        used = pd.DataFrame(used, columns=self.modality_names_)
-        return SelectionResult(proba=output, path=path, rewards=rewards, used=used)
-
-    def _candidate_priority(self):
-        """Order of candidates under ``max_candidates`` (most informative first)."""
-        if self.max_candidates is None:
-            return None
-        info = getattr(self.subset_statistics_, "modality_information", None)
-        if info is None:
-            raise ValueError(
-                "max_candidates needs the per-modality information computed in fit; "
-                "this model was fitted by an older version: fit it again"
-            )
-        return info
-
     # ------------------------------------------------------------ persistence
     def __getstate__(self):
         state = super().__getstate__()
@@ -518,27 +373,3 @@ class BaseDyMo(VersionedPickleMixin, BaseEstimator):
             # the fitted device is missing here; follow it.
             self.device_ = str(self.net_.device)
             self.subset_statistics_ = self.subset_statistics_.to(self.device_)
-
-    # ---------------------------------------------------------------- public
-    def select_modalities(self, X, selection=None):
-        """Run selection once and return probabilities, paths and rewards.
-
-        Unlike ``predict_proba``, this does not store ``selection_path_``
-        and lets you try another ``selection`` strategy on the same fitted
-        model without refitting.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        selection : {"iterative", "simultaneous", "observed", "all", "auto"}, optional
-            Overrides the ``selection`` parameter for this call, with this
-            estimator's ``calibration_strength`` and ``reward_threshold``;
-            ``"auto"`` uses the tuned ``selection_params_``.
-
-        Returns
-        -------
-        result : SelectionResult
-            ``proba``, ``path``, ``rewards`` and ``used``.
-        """
-        check_is_fitted(self)
-        return self._run_selection(X, selection)

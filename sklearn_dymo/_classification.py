@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
+
+from ._tuning import MAX_TUNING_ROWS
 
 
 def check_class_targets(y, n_samples):
@@ -57,3 +60,19 @@ def check_stratified_holdout(y_enc, classes, n_held, purpose, fix_rare, fix_size
             f"at least one row per class ({len(classes)} classes) on both sides. "
             f"{fix_size}"
         )
+
+
+def stratified_tuning_split(y_enc, classes, fraction, seed):
+    """Stratified (train, held-out) row indices for ``selection="auto"``.
+
+    At most ``MAX_TUNING_ROWS`` rows are held out, so tuning cost stays
+    bounded on large data.
+    """
+    n = y_enc.shape[0]
+    n_tune = int(min(np.ceil(fraction * n), MAX_TUNING_ROWS))
+    fix = "Change tuning_fraction, or use another selection."
+    check_stratified_holdout(y_enc, classes, n_tune,
+                             f"selection='auto' with tuning_fraction={fraction}", fix, fix)
+    train, tune = train_test_split(np.arange(n), test_size=n_tune, stratify=y_enc,
+                                   random_state=seed)
+    return np.sort(train), np.sort(tune)

@@ -10,20 +10,19 @@ the tuning metrics and ``predict`` / ``predict_proba`` /
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import ClassifierMixin
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 from skorch.dataset import ValidSplit
 
 from ._base import BaseDyMo
-from ._classification import check_class_targets, check_stratified_holdout
-from ._explain import build_explanation
+from ._classification import (
+    check_class_targets, check_stratified_holdout, stratified_tuning_split,
+)
 from ._losses import DyMoLoss
 from ._selection import LatentScorer
-from ._tuning import MAX_TUNING_ROWS, SCORINGS, rank_policies, score_policies
+from ._tuning import SCORINGS, rank_policies, score_policies
 
 
 class DyMoClassifier(ClassifierMixin, BaseDyMo):
@@ -406,15 +405,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
 
     def _tuning_split(self, y_enc, seed):
         """Stratified (train, held-out) row indices for ``selection="auto"``."""
-        n = y_enc.shape[0]
-        n_tune = int(min(np.ceil(self.tuning_fraction * n), MAX_TUNING_ROWS))
-        fix = "Change tuning_fraction, or use another selection."
-        check_stratified_holdout(
-            y_enc, self.classes_, n_tune,
-            f"selection='auto' with tuning_fraction={self.tuning_fraction}", fix, fix)
-        train, tune = train_test_split(np.arange(n), test_size=n_tune, stratify=y_enc,
-                                       random_state=seed)
-        return np.sort(train), np.sort(tune)
+        return stratified_tuning_split(y_enc, self.classes_, self.tuning_fraction, seed)
 
     def _score_policies(self, module, chunks, y_enc, scorer, policies):
         """Held-out accuracy and log-loss of each policy, ranked by ``tuning_scoring``."""
@@ -428,6 +419,12 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
 
     def _outputs_from_logits(self, logits):
         return torch.softmax(logits, dim=-1).cpu().numpy()
+
+    def _explanation_outputs(self, result):
+        """``proba__<class>`` columns and the ``prediction`` for ``explain_selection``."""
+        columns = {f"proba__{c}": result.proba[:, k] for k, c in enumerate(self.classes_)}
+        columns["prediction"] = self.classes_[np.argmax(result.proba, axis=1)]
+        return columns
 
     # ---------------------------------------------------------------- public
     def fit(self, X, y):
@@ -447,50 +444,6 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
             The fitted estimator.
         """
         return self._fit(X, y)
-
-    def explain_selection(self, X, selection=None):
-        """Per-row selection results as data: which modalities, when, and why.
-
-        Stateless (stores nothing on the estimator) and row-aligned, so it
-        is safe where ``selection_path_`` is not: parallel or threaded
-        prediction, dask partitions, wrappers such as
-        ``CalibratedClassifierCV``. Each row's entries depend only on that
-        row: the explanation of a concatenation of row blocks is the
-        concatenation of the blocks' explanations.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            NaN marks missing entries. A DataFrame's index labels the rows
-            of both tables; otherwise they are numbered from 0.
-        selection : {"iterative", "simultaneous", "observed", "all", "auto"}, optional
-            As in :meth:`select_modalities`.
-
-        Returns
-        -------
-        explanation : SelectionExplanation
-            ``table`` (one row per row of ``X``: ``observed__<modality>``,
-            ``step__<modality>``, ``proba__<class>``, ``prediction``) and
-            ``rewards`` (one row per evaluated candidate, same index).
-
-        Examples
-        --------
-        >>> from sklearn_dymo import DyMoClassifier
-        >>> from sklearn_dymo.datasets import load_breast_cancer_modalities, drop_modalities
-        >>> data = load_breast_cancer_modalities()
-        >>> clf = DyMoClassifier(modalities=data.modalities, max_epochs=3, random_state=0)
-        >>> clf = clf.fit(data.data, data.target)
-        >>> X_test = drop_modalities(data.data[:5], data.modalities, rate=0.6, random_state=0)
-        >>> table = clf.explain_selection(X_test).table
-        >>> table.shape
-        (5, 9)
-        >>> bool((table["prediction"] == clf.predict(X_test)).all())
-        True
-        """
-        check_is_fitted(self)
-        result = self._run_selection(X, selection)
-        index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(result.proba))
-        return build_explanation(result, index, self.classes_, self.modality_names_)
 
     def predict_proba(self, X):
         """Class probabilities after dynamic modality selection.

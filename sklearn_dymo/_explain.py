@@ -80,16 +80,19 @@ def _steps(result, n_rows, n_modalities, names):
     return steps
 
 
-def build_explanation(result, index, classes, modality_names):
+def build_explanation(result, index, modality_names, outputs):
     """Tables of a :class:`SelectionResult` keyed by ``index``.
 
     Parameters
     ----------
     result : SelectionResult
-        From the classifier's selection on the rows of ``index``.
+        From the estimator's selection on the rows of ``index``.
     index : pandas Index of length n_samples
-    classes : ndarray of shape (n_classes,)
     modality_names : list of str
+    outputs : dict of str -> array of length n_samples
+        The task's columns after the modality columns, in order
+        (``proba__<class>`` and ``prediction`` for a classifier; ``mean``,
+        ``std`` and ``prediction`` for a regressor).
 
     Returns
     -------
@@ -108,9 +111,7 @@ def build_explanation(result, index, classes, modality_names):
         columns[f"step__{name}"] = pd.array(
             np.where(steps[:, m] >= 0, steps[:, m], 0), dtype="Int64")
         columns[f"step__{name}"][steps[:, m] < 0] = pd.NA
-    for k, label in enumerate(classes):
-        columns[f"proba__{label}"] = result.proba[:, k]
-    columns["prediction"] = np.asarray(classes)[np.argmax(result.proba, axis=1)]
+    columns.update(outputs)
     table = pd.DataFrame(columns, index=index)
 
     rewards = result.rewards

@@ -393,6 +393,10 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
         """
         return self._fit(X, y)
 
+    def _explanation_outputs(self, result):
+        mean, std = result.proba[:, 0], result.proba[:, 1]
+        return {"mean": mean, "std": std, "prediction": mean}
+
     def predict(self, X, return_std=False):
         """Predict the target after dynamic modality selection.
 

@@ -223,3 +223,20 @@ def test_early_stopping_and_rows_with_nothing_observed(reg_data):
         result = reg.select_modalities(X_empty, selection=strategy)
         assert np.isfinite(result.proba).all() and (result.proba[:, 1] > 0).all()
         assert all(len(p) >= 1 for p in result.path)  # something was used
+
+
+def test_explain_selection_gives_mean_std_and_the_path(reg_data):
+    X, y, modalities = reg_data
+    reg = DyMoRegressor(modalities=modalities, random_state=0, **{**FAST, "max_epochs": 2})
+    reg.fit(X, y)
+    X_missing = drop_modalities(X[:30], modalities, rate=0.5, random_state=0)
+    explanation = reg.explain_selection(X_missing)
+    table = explanation.table
+    mean, std = reg.predict(X_missing, return_std=True)
+    np.testing.assert_array_equal(table["mean"], mean)
+    np.testing.assert_array_equal(table["std"], std)
+    np.testing.assert_array_equal(table["prediction"], mean)
+    # The step columns say what the path says.
+    for i, path in enumerate(reg.selection_path_):
+        added = [m for m in reg.modality_names_ if pd.notna(table[f"step__{m}"].iloc[i])]
+        assert sorted(added) == sorted(path)
