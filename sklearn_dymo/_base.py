@@ -317,6 +317,7 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         # Independent streams for batch order and training subsets.
         batch_seed, subset_seed = (int(s) for s in
                                    np.random.SeedSequence(seed).generate_state(2))
+        optimizer = resolve_optimizer(self.optimizer)
         callbacks = [("prototypes", PrototypeUpdate(self.prototype_warmup))]
         train_split = None
         if self.early_stopping:
@@ -341,9 +342,9 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
             module__normalize_latent=self.distance == "cosine",
             module__seed=seed,
             **self._criterion_params(),
-            optimizer=resolve_optimizer(self.optimizer),
+            optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,
-            **fused_optimizer_params(resolve_optimizer(self.optimizer), self.device),
+            **fused_optimizer_params(optimizer, self.device),
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,

@@ -30,7 +30,7 @@ from torch.nn import functional as F
 
 from ._calibration import log_ics
 from ._rewards import LatentScore
-from ._tuning import policy_outputs, policy_row
+from ._tuning import policy_outputs, policy_row, rank_by
 
 #: Floor of the predicted variance (standardised units: a std of 1e-3).
 MIN_VARIANCE = 1e-6
@@ -174,14 +174,6 @@ def rank_regression_policies(table, scoring):
 
     Exact ties keep grid order (simpler policies first).
     """
-    order = np.arange(len(table))
     if scoring == "rmse":
-        keys = (order, table["nll"].to_numpy(), table["rmse"].to_numpy())
-    else:
-        keys = (order, table["nll"].to_numpy())
-    ranked = np.lexsort(keys)
-    rank = np.empty(len(table), dtype=int)
-    rank[ranked] = np.arange(1, len(table) + 1)
-    table = table.copy()
-    table["rank"] = rank
-    return table
+        return rank_by(table, [table["rmse"].to_numpy(), table["nll"].to_numpy()])
+    return rank_by(table, [table["nll"].to_numpy()])

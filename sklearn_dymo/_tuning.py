@@ -183,19 +183,25 @@ def score_policies(module, chunks, y, n_classes, scorer, calibrate, policies, de
     return pd.DataFrame(table)
 
 
-def rank_policies(table, scoring):
-    """Add ``rank`` (1 = chosen): by accuracy then log-loss, or log-loss alone.
+def rank_by(table, keys):
+    """``table`` with ``rank`` (1 = chosen): ascending by ``keys``, most important first.
 
-    Exact ties keep grid order (simpler policies first).
+    Exact ties keep grid order (simpler policies first). Shared by the
+    classification and regression rankings, which differ only in their keys.
     """
-    order = np.arange(len(table))
-    if scoring == "accuracy":
-        keys = (order, table["log_loss"].to_numpy(), -table["accuracy"].to_numpy())
-    else:
-        keys = (order, table["log_loss"].to_numpy())
-    ranked = np.lexsort(keys)
+    ranked = np.lexsort((np.arange(len(table)), *reversed(keys)))
     rank = np.empty(len(table), dtype=int)
     rank[ranked] = np.arange(1, len(table) + 1)
     table = table.copy()
     table["rank"] = rank
     return table
+
+
+def rank_policies(table, scoring):
+    """Add ``rank`` (1 = chosen): by accuracy then log-loss, or log-loss alone.
+
+    Exact ties keep grid order (simpler policies first).
+    """
+    if scoring == "accuracy":
+        return rank_by(table, [-table["accuracy"].to_numpy(), table["log_loss"].to_numpy()])
+    return rank_by(table, [table["log_loss"].to_numpy()])
