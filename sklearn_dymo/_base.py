@@ -22,6 +22,8 @@ hooks, each named for the one thing that depends on the task:
 - ``_tuning_scorings`` and ``_score_policies(...)``: how tuning ranks policies;
 - ``_make_scorer()``: the latent reward scorer;
 - ``_outputs_from_logits(logits)``: float64 outputs of the network head;
+- ``_linear_start(x, y_enc)``: weights and bias of the linear model the
+  head starts from (``linear_path``), fitted on the network input;
 - ``_information_params(y_enc)`` (optional): how ``modality_information``
   measures what a modality tells on its own (default: class cross-entropy).
 
@@ -39,7 +41,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 
 from ._categorical import (
     CategoricalEncoding,
@@ -62,6 +64,15 @@ from ._tensors import ColumnScaler, to_network_input
 from ._training import SubsetTrainingNet, fused_optimizer_params
 from ._tuning import hidden_modalities, policy_grid
 from ._validation import check_mixed_X
+
+#: Most rows the linear model of ``linear_path`` is fitted on (a random
+#: subset beyond): a starting point, which need not cost like a full fit.
+LINEAR_START_ROWS = 10_000
+
+#: Values of the ``lr_schedule`` and ``scaling`` parameters.
+LR_SCHEDULES = ("cosine", "constant")
+SCALINGS = ("robust", "standard")
+
 
 class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
     """Fit orchestration, data path, selection and persistence of a DyMo estimator."""
@@ -112,6 +123,12 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         check_real("prototype_weight", self.prototype_weight, 0.0)
         check_real("lr", self.lr, 0.0, low_open=True)
         check_real("weight_decay", self.weight_decay, 0.0)
+        for name, allowed in (("lr_schedule", LR_SCHEDULES), ("scaling", SCALINGS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got "
+                                 f"{getattr(self, name)!r}")
+        if not isinstance(self.linear_path, (bool, np.bool_)):
+            raise ValueError(f"linear_path must be True or False, got {self.linear_path!r}")
         check_real("validation_fraction", self.validation_fraction, 0.0, 1.0, low_open=True)
         check_real("tol", self.tol, 0.0)
         if self.recoverer is not None:
@@ -275,7 +292,8 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
 
         layout = self._one_hot_layout
         self.scaler_ = ColumnScaler.fit(
-            values, missing, unscaled=None if layout is None else layout.one_hot_columns)
+            values, missing, unscaled=None if layout is None else layout.one_hot_columns,
+            method=self.scaling)
         # Only observed entries are ever unmasked in training; the rest is 0.
         x = to_network_input(self.scaler_.transform(np.where(missing, np.nan, values)))
         observed_t = torch.as_tensor(observed)
@@ -292,7 +310,15 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         # the seeded one replaces it, still draws from the global generator;
         # fork_rng keeps that from advancing the caller's stream.
         with torch.random.fork_rng(devices=rng_devices):
-            self.net_.fit({"x": x, "observed": observed_t}, y_t)
+            self.net_.initialize()
+            if self.linear_path:
+                # The head starts at the task's linear model (see _linear_start).
+                rows = np.random.default_rng(seed).permutation(x.shape[0])[:LINEAR_START_ROWS]
+                rows.sort()
+                weight, bias = self._linear_start(x.numpy()[rows].astype(np.float64),
+                                                  y_enc[rows])
+                self.net_.module_.start_from_linear(weight, bias)
+            self.net_.partial_fit({"x": x, "observed": observed_t}, y_t)
         self.n_iter_ = len(self.net_.history)
         losses = np.asarray(self.net_.history[:, "train_loss"], dtype=np.float64)
         if not np.isfinite(losses).all():
@@ -319,6 +345,10 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
                                    np.random.SeedSequence(seed).generate_state(2))
         optimizer = resolve_optimizer(self.optimizer)
         callbacks = [("prototypes", PrototypeUpdate(self.prototype_warmup))]
+        if self.lr_schedule == "cosine":
+            callbacks.append(("lr_schedule", LRScheduler(
+                policy=torch.optim.lr_scheduler.CosineAnnealingLR,
+                T_max=self.max_epochs, eta_min=self.lr / 100)))
         train_split = None
         if self.early_stopping:
             train_split = self._validation_split(seed)
@@ -341,6 +371,7 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
             module__dropout=self.dropout,
             module__normalize_latent=self.distance == "cosine",
             module__seed=seed,
+            module__linear_path=bool(self.linear_path),
             **self._criterion_params(),
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,

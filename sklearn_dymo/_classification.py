@@ -6,6 +6,8 @@ The classification counterpart of ``_regression.py``: what
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
@@ -76,3 +78,31 @@ def stratified_tuning_split(y_enc, classes, fraction, seed):
     train, tune = train_test_split(np.arange(n), test_size=n_tune, stratify=y_enc,
                                    random_state=seed)
     return np.sort(train), np.sort(tune)
+
+
+def logistic_start(x, y_enc, n_classes):
+    """Weights ``(K, F)`` and bias ``(K,)`` of an L2 logistic regression on ``x``.
+
+    The starting point of the network's linear path: ``x`` is the network
+    input (scaled, 0 at the centre where an entry is missing). A binary
+    model's single score ``s`` becomes the logits ``(-s / 2, s / 2)``, which
+    give the same probabilities under a softmax.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    weight = np.zeros((n_classes, x.shape[1]))
+    bias = np.zeros(n_classes)
+    if np.unique(y_enc).size < 2:  # a subsample with one class: no start
+        return weight, bias
+    with warnings.catch_warnings():
+        # A starting point: an unconverged solution is still a good one.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LogisticRegression(C=1.0, max_iter=500).fit(x, y_enc)
+    present = model.classes_
+    if present.size == 2:
+        weight[present] = np.vstack([-model.coef_[0] / 2, model.coef_[0] / 2])
+        bias[present] = [-model.intercept_[0] / 2, model.intercept_[0] / 2]
+    else:
+        weight[present], bias[present] = model.coef_, model.intercept_
+    return weight, bias

@@ -55,6 +55,10 @@ class FirstLayerCache:
         Query vectors of the first layer, already scaled by ``d_head**-0.5``.
     keys, values : Tensor (n, H, T, d_head)
         Key and value vectors of the first layer.
+    linear : Tensor (n, M, K) or None
+        Per-modality terms of the network's linear path (added to the head
+        for the visible modalities), carried with the row; ``None`` without
+        a linear path.
 
     Query-key products are formed per pair, on its visible tokens only,
     so the cache grows linearly with ``T``.
@@ -64,11 +68,13 @@ class FirstLayerCache:
     queries: torch.Tensor
     keys: torch.Tensor
     values: torch.Tensor
+    linear: torch.Tensor = None
 
     def rows(self, part):
         """The cache of rows ``part`` (a slice)."""
         return FirstLayerCache(self.seq[part], self.queries[part], self.keys[part],
-                               self.values[part])
+                               self.values[part],
+                               None if self.linear is None else self.linear[part])
 
 
 def _heads(x, n_heads):
@@ -83,15 +89,18 @@ def _merge_heads(x):
     return x.transpose(-3, -2).reshape(*lead, t, h * dh)
 
 
-def first_layer_cache(layers, cls_token, tokens):
-    """``FirstLayerCache`` of encoded rows ``tokens`` (n, M, L, d)."""
+def first_layer_cache(layers, cls_token, tokens, linear=None):
+    """``FirstLayerCache`` of encoded rows ``tokens`` (n, M, L, d).
+
+    ``linear`` (n, M, K), the rows' linear-path terms, travels with it.
+    """
     n = tokens.shape[0]
     seq = torch.cat([cls_token.expand(n, 1, -1), tokens.flatten(1, 2)], dim=1)
     layer = layers[0]
     attn = layer.self_attn
     q, k, v = F.linear(layer.norm1(seq), attn.in_proj_weight, attn.in_proj_bias).chunk(3, -1)
     q, k, v = (_heads(t, attn.num_heads) for t in (q, k, v))
-    return FirstLayerCache(seq, q * q.shape[-1] ** -0.5, k, v)
+    return FirstLayerCache(seq, q * q.shape[-1] ** -0.5, k, v, linear)
 
 
 def pad_rows(tensor, minimum=None):

@@ -119,10 +119,13 @@ class InferenceMixin:
             # Padded to a fixed set of row counts: a row's tokens do not depend on
             # how many rows are predicted with it (see _fusion.fuse_pairs).
             x = x.to(self.device_)
-            tokens = module.encode(pad_rows(x))[:x.shape[0]]
+            padded = pad_rows(x)
+            tokens = module.encode(padded)[:x.shape[0]]
+            linear = module.linear_terms(padded)
             out = select(module, tokens, observed.to(self.device_), scorer, rule, strategy,
                          threshold=threshold, max_candidates=self.max_candidates,
-                         priority=self._candidate_priority())
+                         priority=self._candidate_priority(),
+                         linear=None if linear is None else linear[:x.shape[0]])
             logits = out.logits.double()
             if not torch.isfinite(logits).all():
                 raise RuntimeError(

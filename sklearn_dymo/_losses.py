@@ -72,7 +72,12 @@ class DyMoLoss(nn.Module):
         Shared with the regression loss, whose groups are target bins.
         """
         known = self.has_prototype[groups]
-        if self.contrastive_active and self.prototype_weight > 0 and known.any():
+        # In evaluation (skorch's validation loss) the task loss alone: the
+        # contrastive term changes scale as prototypes move and switches on
+        # after the warm-up, so early stopping would compare epochs on
+        # different scales (and keep the last cross-entropy-only epoch).
+        if (self.training and self.contrastive_active and self.prototype_weight > 0
+                and known.any()):
             # Classes without a prototype yet take no part (no -inf logits).
             d = distance_to_prototypes(z[known], self.prototypes, self.distance)
             d = d.masked_fill(~self.has_prototype, 1e4)

@@ -5,7 +5,11 @@ One MLP encoder per modality turns that modality's columns into
 learnable modality embedding and a [CLS] token in front, go through a
 transformer whose key-padding mask hides the modalities that are not in the
 current subset. A linear classifier reads [CLS]; a 2-layer projection head
-maps it to the latent ``z`` used by prototypes and rewards.
+maps it to the latent ``z`` used by prototypes and rewards. With
+``linear_path``, each visible modality also adds a linear function of its
+columns to the logits (a logistic regression over the subset's columns,
+started at zero): small tables get the linear model's solution directly,
+the transformer learns what lies beyond it.
 
 Encoding and fusion are separate methods on purpose: selection encodes
 each sample once and then only changes the mask (``fuse``) for every
@@ -57,6 +61,9 @@ class DyMoNetwork(nn.Module):
         Seeds the weight initialisation and the dropout masks from
         generators of this module. ``None`` draws both from torch's global
         generator.
+    linear_path : bool, default=False
+        Add ``sum over visible modalities m of W_m x_m`` to the logits
+        (weights start at 0).
 
     Examples
     --------
@@ -90,6 +97,7 @@ class DyMoNetwork(nn.Module):
         dropout=0.1,
         normalize_latent=True,
         seed=None,
+        linear_path=False,
     ):
         super().__init__()
         self.seed = seed
@@ -129,6 +137,17 @@ class DyMoNetwork(nn.Module):
         self.projection = nn.Sequential(
             nn.Linear(d_model, d_model), nn.GELU(), nn.Linear(d_model, latent_dim)
         )
+        self.linear = None
+        if linear_path:
+            n_features = 1 + max((max(cols, default=-1) for cols in modality_columns),
+                                 default=-1)
+            # Column -> modality one-hot: splits W x into per-modality terms.
+            owner = torch.zeros(n_features, self.n_modalities)
+            for m, cols in enumerate(modality_columns):
+                owner[list(cols), m] = 1.0
+            self.register_buffer("linear_owner", owner, persistent=True)
+            self.linear = nn.Linear(n_features, n_classes, bias=False)
+            nn.init.zeros_(self.linear.weight)
         self._dropout_generators = {}
         if seed is not None:
             self.reset_parameters(torch.Generator().manual_seed(int(seed)))
@@ -157,6 +176,8 @@ class DyMoNetwork(nn.Module):
                 nn.init.zeros_(module.out_proj.bias)
         nn.init.normal_(self.modality_embedding, 0.0, 0.02, generator=generator)
         nn.init.normal_(self.cls_token, 0.0, 0.02, generator=generator)
+        if self.linear is not None:
+            nn.init.zeros_(self.linear.weight)  # start from the network alone
 
     def __getstate__(self):
         # Generators are device objects (a CUDA one cannot load on a CPU-only
@@ -184,9 +205,36 @@ class DyMoNetwork(nn.Module):
         tokens = tokens.view(x.shape[0], self.n_modalities, self.tokens_per_modality, -1)
         return tokens + self.modality_embedding
 
-    def first_layer_cache(self, tokens):
-        """Per-row first-layer work shared by every subset (see ``_fusion``)."""
-        return first_layer_cache(self.transformer.layers, self.cls_token, tokens)
+    @torch.no_grad()
+    def start_from_linear(self, weight, bias):
+        """Start the head at a linear model: ``logits = weight @ x + bias``.
+
+        The linear path takes ``weight`` (K, n_features), the head's bias
+        ``bias`` and its weights 0, so the untrained network predicts what
+        the linear model does and training learns the rest.
+        """
+        self.linear.weight.copy_(torch.as_tensor(weight, dtype=self.linear.weight.dtype))
+        self.classifier.bias.copy_(torch.as_tensor(bias, dtype=self.classifier.bias.dtype))
+        self.classifier.weight.zero_()
+
+    def linear_terms(self, x):
+        """Per-modality terms of the linear path, ``(n, M, K)``; None without it."""
+        if self.linear is None:
+            return None
+        # (F, M, K): the weights of each column, in its modality's slot.
+        blocks = self.linear.weight.t()[:, None, :] * self.linear_owner[:, :, None]
+        return (x @ blocks.flatten(1)).view(x.shape[0], self.n_modalities, -1)
+
+    def first_layer_cache(self, tokens, linear=None):
+        """Per-row first-layer work shared by every subset (see ``_fusion``).
+
+        ``linear``: the rows' ``linear_terms``, kept with them for ``pair_outputs``.
+        """
+        return first_layer_cache(self.transformer.layers, self.cls_token, tokens, linear)
+
+    def encode_cache(self, x):
+        """``first_layer_cache`` of rows ``x``: encode, linear terms, first layer."""
+        return self.first_layer_cache(self.encode(x), self.linear_terms(x))
 
     def fuse_pairs(self, cache, rows, masks, repeats=None):
         """[CLS] representation of row ``rows[i]`` of ``cache`` under ``masks[i]``.
@@ -204,6 +252,19 @@ class DyMoNetwork(nn.Module):
         generator = self._dropout_generator(masks.device) if self.training else None
         return fuse_pairs(self.transformer.layers, self.norm, cache, rows, masks,
                           self.tokens_per_modality, generator, repeats)
+
+    def pair_outputs(self, cache, rows, masks, repeats=None):
+        """Logits and ``z`` of row ``rows[i]`` of ``cache`` under ``masks[i]``."""
+        h = self.fuse_pairs(cache, rows, masks, repeats)
+        return self.heads(h, self.pair_linear(cache, rows, masks))
+
+    def pair_linear(self, cache, rows, masks):
+        """The linear path's logits of each pair: its visible modalities' terms summed."""
+        if cache.linear is None:
+            return None
+        # Elementwise and summed in a fixed order: a pair's value does not
+        # depend on how many pairs are computed with it.
+        return (cache.linear[rows] * masks[..., None].to(cache.linear.dtype)).sum(1)
 
     def fuse(self, tokens, mask):
         """[CLS] representation of the modalities where ``mask`` is True.
@@ -229,16 +290,21 @@ class DyMoNetwork(nn.Module):
         out = self.transformer(seq, src_key_padding_mask=pad)
         return self.norm(out[:, 0])
 
-    def heads(self, h):
-        """Class logits and latent ``z`` from the [CLS] representation."""
+    def heads(self, h, linear=None):
+        """Class logits and latent ``z`` from the [CLS] representation.
+
+        ``linear``: the pairs' linear-path logits (``pair_linear``), added.
+        """
         z = self.projection(h)
         if self.normalize_latent:
             z = F.normalize(z, dim=-1)
-        return self.classifier(h), z
+        logits = self.classifier(h)
+        return (logits if linear is None else logits + linear), z
 
     def forward(self, x, observed):
         """Logits and latent for the observed modalities of each sample."""
-        return self.heads(self.fuse(self.encode(x), observed))
+        rows = torch.arange(x.shape[0], device=x.device)
+        return self.pair_outputs(self.encode_cache(x), rows, observed)
 
     def forward_subsets(self, x, masks):
         """Encode once, fuse under ``A`` masks per sample in one batched call.
@@ -254,7 +320,7 @@ class DyMoNetwork(nn.Module):
         z : (n, A, latent_dim)
         """
         n, a, m = masks.shape
-        cache = self.first_layer_cache(self.encode(x))
+        cache = self.encode_cache(x)
         rows = torch.arange(n, device=x.device).repeat_interleave(a)
-        logits, z = self.heads(self.fuse_pairs(cache, rows, masks.reshape(n * a, m), a))
+        logits, z = self.pair_outputs(cache, rows, masks.reshape(n * a, m), a)
         return logits.view(n, a, -1), z.view(n, a, -1)

@@ -189,13 +189,13 @@ def modality_information(module, x, observed, y, n_classes, device, rows_per_chu
     count = torch.zeros(n_modalities, dtype=torch.float64)
     for start in range(0, x.shape[0], rows_per_chunk):
         ob = observed[start:start + rows_per_chunk].to(device)
-        cache = module.first_layer_cache(module.encode(x[start:start + rows_per_chunk].to(device)))
+        cache = module.encode_cache(x[start:start + rows_per_chunk].to(device))
         rows, mods = ob.nonzero(as_tuple=True)
         if not rows.numel():
             continue
         masks = torch.zeros(rows.shape[0], n_modalities, dtype=torch.bool, device=device)
         masks[torch.arange(rows.shape[0], device=device), mods] = True
-        logits, _ = module.heads(module.fuse_pairs(cache, rows, masks))
+        logits, _ = module.pair_outputs(cache, rows, masks)
         target = y[start:start + rows_per_chunk].to(device)[rows]
         log_p = log_likelihood(logits, target)
         total.index_add_(0, mods.cpu(), log_p.cpu())

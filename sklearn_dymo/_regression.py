@@ -177,3 +177,21 @@ def rank_regression_policies(table, scoring):
     if scoring == "rmse":
         return rank_by(table, [table["rmse"].to_numpy(), table["nll"].to_numpy()])
     return rank_by(table, [table["nll"].to_numpy()])
+
+
+def ridge_start(x, target):
+    """Head start ``(2, F)`` weights and ``(2,)`` bias from a ridge regression on ``x``.
+
+    The mean output starts at ``Ridge(alpha=1)`` on the network input ``x``
+    (standardised target); the variance output at the ridge's residual
+    variance, constant (its raw output is the inverse softplus of it).
+    """
+    from sklearn.linear_model import Ridge
+
+    model = Ridge(alpha=1.0).fit(x, target)
+    residual = float(np.mean((target - model.predict(x)) ** 2))
+    variance = max(residual - MIN_VARIANCE, 1e-3)
+    weight = np.zeros((2, x.shape[1]))
+    weight[0] = model.coef_
+    raw_variance = variance + np.log(-np.expm1(-variance))  # softplus^-1, stable
+    return weight, np.array([model.intercept_, raw_variance])

@@ -89,8 +89,10 @@ def _forward(network, cache, rows, masks):
     for start in range(0, rows.shape[0], CHUNK):
         chunk = slice(start, start + CHUNK)
         h = network.fuse_pairs(cache, rows[chunk], masks[chunk])
+        linear = network.pair_linear(cache, rows[chunk], masks[chunk])
         # Padded like every call at evaluation (see _fusion.fuse_pairs).
-        chunk_logits, z = network.heads(pad_rows(h))
+        chunk_logits, z = network.heads(pad_rows(h), None if linear is None
+                                        else pad_rows(linear))
         logits.append(chunk_logits[:h.shape[0]])
         zs.append(z[:h.shape[0]])
     if not logits:
@@ -177,7 +179,7 @@ def first_round_candidates(observed, max_candidates, priority):
 
 
 def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
-           threshold=0.0, max_candidates=None, priority=None):
+           threshold=0.0, max_candidates=None, priority=None, linear=None):
     """Run selection for one batch of encoded rows.
 
     Parameters
@@ -199,6 +201,9 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
         modality, as the paper does.
     priority : Tensor (M,), optional
         Higher first; required with ``max_candidates``.
+    linear : Tensor (n, M, K), optional
+        ``network.linear_terms`` of the recovered rows (networks with a
+        linear path).
 
     Returns
     -------
@@ -211,7 +216,8 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
     has_observed = observed.any(1)
     # The first layer's per-token work is shared by every candidate of a row
     # (padded rows keep its shapes fixed; no pair refers to them).
-    cache = network.first_layer_cache(pad_rows(tokens))
+    cache = network.first_layer_cache(pad_rows(tokens),
+                                      None if linear is None else pad_rows(linear))
     if strategy in ("observed", "all"):
         final = observed.clone()
         if strategy == "all":

@@ -1,7 +1,12 @@
-"""Tensors: standardised values and modality masks as torch inputs.
+"""Tensors: scaled values and modality masks as torch inputs.
 
-The network sees z-scored columns (statistics from the observed training
-entries, Appendix B.2) and a boolean ``(n_samples, n_modalities)`` mask.
+The network sees scaled columns (statistics from the observed training
+entries) and a boolean ``(n_samples, n_modalities)`` mask. ``"standard"``
+scaling is the paper's z-score (Appendix B.2); ``"robust"`` centres on the
+median, divides by the interquartile range (as a normal's std, falling back
+to the std for columns with a zero IQR) and then clips smoothly to about
++-3, so that a heavy tail or an outlier cannot saturate the encoders
+(RealMLP's robust scaling with smooth clipping, Holzmüller et al. 2024).
 Entries that will be masked out are set to 0 so that no NaN reaches the
 encoders: a NaN under a masked key would still poison attention (0 * NaN).
 """
@@ -14,20 +19,42 @@ import numpy as np
 import torch
 
 
+#: Bound of the smooth clipping of robust scaling: ``x / sqrt(1 + (x / C)^2)``.
+CLIP = 3.0
+
+#: The interquartile range of a normal distribution, in standard deviations.
+_NORMAL_IQR = 1.3489795
+
+
+def smooth_clip(z):
+    """``z / sqrt(1 + (z / CLIP)^2)``: the identity near 0, bounded by +-CLIP.
+
+    ``hypot`` keeps it finite for any finite ``z`` (no overflow of ``z**2``);
+    an infinite ``z`` (an entry so far out that scaling overflowed) maps to
+    +-CLIP, the limit, not to NaN.
+    """
+    with np.errstate(invalid="ignore"):
+        out = z / np.hypot(1.0, z / CLIP)
+    return np.where(np.isinf(z), np.sign(z) * CLIP, out)
+
+
 @dataclass
 class ColumnScaler:
-    """Per-column mean and scale computed on observed training entries.
+    """Per-column centre and scale computed on observed training entries.
 
     Columns flagged ``unscaled`` (the one-hot blocks of categorical
-    columns) keep mean 0 and scale 1, so their 0/1 values reach the
-    network as they are.
+    columns) keep centre 0 and scale 1, so their 0/1 values reach the
+    network as they are; ``clipped`` flags the columns that are smoothly
+    clipped after scaling (the scaled ones, with ``method="robust"``).
     """
 
     mean: np.ndarray
     scale: np.ndarray
+    # Default for scalers pickled before robust scaling existed.
+    clipped: np.ndarray = None
 
     @classmethod
-    def fit(cls, X, missing, unscaled=None):
+    def fit(cls, X, missing, unscaled=None, method="standard"):
         observed = np.where(missing, np.nan, X)
         counts = (~missing).sum(axis=0)
         mean = np.zeros(X.shape[1])
@@ -37,8 +64,15 @@ class ColumnScaler:
             seen &= ~unscaled
         if seen.any():
             with np.errstate(over="ignore", invalid="ignore"):
-                mean[seen] = np.nanmean(observed[:, seen], axis=0)
                 std = np.nanstd(observed[:, seen], axis=0)
+                if method == "robust":
+                    q25, q50, q75 = np.nanpercentile(observed[:, seen], [25, 50, 75], axis=0)
+                    mean[seen] = q50
+                    iqr = (q75 - q25) / _NORMAL_IQR
+                    # A column mostly at one value (binary, sparse) has IQR 0.
+                    std = np.where(iqr > 1e-12, iqr, std)
+                else:
+                    mean[seen] = np.nanmean(observed[:, seen], axis=0)
             scale[seen] = np.where(std > 1e-12, std, 1.0)
         too_large = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(scale)))
         if too_large.size:
@@ -47,10 +81,14 @@ class ColumnScaler:
                 "standardise in float64 (their mean or spread overflows); rescale "
                 "them first, e.g. with a log or by dividing by a constant"
             )
-        return cls(mean=mean, scale=scale)
+        return cls(mean=mean, scale=scale, clipped=seen if method == "robust" else None)
 
     def transform(self, X):
-        return (X - self.mean) / self.scale
+        with np.errstate(over="ignore"):
+            z = (X - self.mean) / self.scale
+        if self.clipped is not None and self.clipped.any():
+            z[:, self.clipped] = smooth_clip(z[:, self.clipped])
+        return z
 
 
 def to_network_input(X_scaled, dtype=torch.float32):

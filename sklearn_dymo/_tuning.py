@@ -129,12 +129,13 @@ def policy_outputs(module, chunks, scorer, calibrate, policies, device, transfor
     outputs = [[] for _ in policies]
     steps = [[] for _ in policies]
     for x, observed in chunks:
-        tokens = module.encode(x.to(device))
+        x = x.to(device)
+        tokens, linear = module.encode(x), module.linear_terms(x)
         observed = observed.to(device)
         for i, policy in enumerate(policies):
             rule = get_reward_rule(calibrate, policy.calibration_strength)
             out = select(module, tokens, observed, scorer, rule, policy.selection,
-                         threshold=policy.reward_threshold)
+                         threshold=policy.reward_threshold, linear=linear)
             outputs[i].append(transform(out.logits))
             steps[i].append((out.final_mask & ~observed).sum(1).cpu().numpy())
     return ([np.concatenate(o) for o in outputs], [np.concatenate(a) for a in steps])

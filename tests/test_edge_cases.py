@@ -107,9 +107,16 @@ def test_zero_rows(toy_data, fitted):
 def test_extreme_finite_values_give_an_error_not_garbage(toy_data, fitted):
     X, y, modalities = toy_data
     X_far = X[:5].copy()
-    X_far[0, 1] = 1e300  # finite, but far beyond float32 after scaling
+    X_far[0, 1] = 1e300  # finite, but far beyond float32 after z-scoring
+    standard = _clf(modalities, max_epochs=1, scaling="standard").fit(X, y)
     with pytest.raises(ValueError, match=r"columns \[1\].*training standard deviations"):
-        fitted.predict(X_far)
+        standard.predict(X_far)
+    # Robust scaling clips smoothly: the outlier reaches the network at the
+    # clipping bound, so the prediction is a finite, valid distribution.
+    proba = fitted.predict_proba(X_far)
+    assert np.isfinite(proba).all() and np.allclose(proba.sum(1), 1.0)
+    scaled = fitted.scaler_.transform(X_far)
+    assert scaled[0, 1] == pytest.approx(3.0) and np.abs(scaled).max() <= 3.0
     X_huge = X.copy()
     X_huge[:, 2] = np.where(y == 0, 1e308, -1e308)  # the spread overflows float64
     with pytest.raises(ValueError, match=r"columns \[2\] hold values too large"):

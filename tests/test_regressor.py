@@ -240,3 +240,21 @@ def test_explain_selection_gives_mean_std_and_the_path(reg_data):
     for i, path in enumerate(reg.selection_path_):
         added = [m for m in reg.modality_names_ if pd.notna(table[f"step__{m}"].iloc[i])]
         assert sorted(added) == sorted(path)
+
+
+def test_ridge_start_gives_the_ridge_mean_and_its_residual_variance():
+    from sklearn.linear_model import Ridge
+
+    from sklearn_dymo._regression import gaussian_params, ridge_start
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(500, 3))
+    target = x @ [1.0, -2.0, 0.0] + rng.normal(scale=0.5, size=500)
+    weight, bias = ridge_start(x, target)
+    ridge = Ridge(alpha=1.0).fit(x, target)
+    np.testing.assert_allclose(weight[0], ridge.coef_)
+    np.testing.assert_array_equal(weight[1], 0.0)
+    mean, var = gaussian_params(torch.tensor([[bias[0], bias[1]]], dtype=torch.float64))
+    assert mean.item() == pytest.approx(ridge.intercept_)
+    residual = np.mean((target - ridge.predict(x)) ** 2)
+    assert var.item() == pytest.approx(residual, rel=1e-6)

@@ -113,3 +113,69 @@ def test_subset_statistics_exact_and_bounded():
     keys = bounded.keys(torch.tensor([[True] * 12, [True] + [False] * 11]))
     assert keys.tolist() == [11, 0]
     assert torch.isfinite(bounded.sigma).all()
+
+
+def test_validation_loss_is_the_task_loss_alone():
+    # Early stopping compares epochs by the validation loss: the contrastive
+    # term (on only after the warm-up, its scale moving with the prototypes)
+    # must not be in it, or the last warm-up epoch always looks best.
+    loss = DyMoLoss(n_classes=2, latent_dim=2, distance="sqeuclidean", temperature=0.1)
+    logits = torch.zeros(2, 1, 2)
+    z = torch.tensor([[[1.0, 0.0]], [[0.0, 1.0]]])
+    masks = torch.ones(2, 1, 3, dtype=torch.bool)
+    y = torch.tensor([0, 1])
+    loss(logits, z, masks, y, accumulate=True)
+    loss.end_epoch()
+    loss.contrastive_active = True
+    assert loss(logits, z, masks, 1 - y).item() > math.log(2) + 10  # training
+    loss.eval()
+    assert loss(logits, z, masks, 1 - y).item() == pytest.approx(math.log(2))
+
+
+def _linear_net(seed=0):
+    return DyMoNetwork([[0, 1], [2, 3, 4], [5]], n_classes=3, d_model=8, n_heads=2,
+                       encoder_hidden=8, latent_dim=4, dropout=0.0, seed=seed,
+                       linear_path=True).eval()
+
+
+def test_linear_path_adds_the_visible_modalities_linear_terms():
+    net = _linear_net()
+    with torch.no_grad():
+        net.linear.weight.normal_(generator=torch.Generator().manual_seed(1))
+    x = torch.randn(6, 6)
+    terms = net.linear_terms(x)
+    columns = [[0, 1], [2, 3, 4], [5]]
+    for m, cols in enumerate(columns):
+        torch.testing.assert_close(terms[:, m], x[:, cols] @ net.linear.weight[:, cols].t())
+    mask = torch.tensor([[True, False, True]] * 3 + [[False, True, False]] * 3)
+    with_path, _ = net(x, mask)
+    without = _linear_net()  # same seed: the same network, a zero linear path
+    base, _ = without(x, mask)
+    expected = (terms * mask[..., None]).sum(1)
+    torch.testing.assert_close(with_path - base, expected, rtol=1e-5, atol=1e-5)
+    # Hidden modalities' values do not matter, also through the linear path.
+    changed = x.clone()
+    changed[:3, 2:5] = 1e3
+    torch.testing.assert_close(net(changed, mask)[0][:3], with_path[:3])
+
+
+def test_start_from_linear_reproduces_the_logistic_regression():
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_dymo._classification import logistic_start
+
+    rng = torch.Generator().manual_seed(0)
+    x = torch.randn(200, 6, generator=rng)
+    for n_classes in (2, 3):
+        y = (x[:, 0] + x[:, 3] > 0).long() + (n_classes == 3) * (x[:, 5] > 1).long()
+        weight, bias = logistic_start(x.numpy().astype("float64"), y.numpy(), n_classes)
+        net = DyMoNetwork([[0, 1], [2, 3, 4], [5]], n_classes=n_classes, d_model=8,
+                          n_heads=2, encoder_hidden=8, latent_dim=4, seed=0,
+                          linear_path=True).eval()
+        net.start_from_linear(weight, bias)
+        logits, _ = net(x, torch.ones(200, 3, dtype=torch.bool))
+        expected = LogisticRegression(C=1.0, max_iter=1000).fit(
+            x.numpy(), y.numpy()).predict_proba(x.numpy())
+        torch.testing.assert_close(torch.softmax(logits.double(), 1),
+                                   torch.as_tensor(expected, dtype=torch.float64),
+                                   rtol=1e-4, atol=1e-4)
