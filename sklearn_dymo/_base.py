@@ -69,6 +69,11 @@ from ._validation import check_mixed_X
 #: subset beyond): a starting point, which need not cost like a full fit.
 LINEAR_START_ROWS = 10_000
 
+#: Parameters that came with the backbone of docs/backbone.md, at the values
+#: that reproduce the network before them (for older pickles).
+PARAMETERS_BEFORE_BACKBONE = {"linear_path": False, "scaling": "standard",
+                              "lr_schedule": "constant"}
+
 #: Values of the ``lr_schedule`` and ``scaling`` parameters.
 LR_SCHEDULES = ("cosine", "constant")
 SCALINGS = ("robust", "standard")
@@ -399,6 +404,10 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state):
+        # Parameters added since a model was pickled take the values it was
+        # trained under (the previous network), so it predicts as it did.
+        for name, value in PARAMETERS_BEFORE_BACKBONE.items():
+            state.setdefault(name, value)
         super().__setstate__(state)
         if "net_" in state:
             # skorch has already fallen back to the CPU (with a warning) when

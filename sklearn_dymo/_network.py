@@ -185,6 +185,11 @@ class DyMoNetwork(nn.Module):
         state = super().__getstate__()
         return {**state, "_dropout_generators": {}}
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "linear" not in self._modules and "linear" not in self.__dict__:
+            self.linear = None  # pickled before the linear path existed
+
     def _dropout_generator(self, device):
         """The owned generator of dropout masks on ``device`` (None: global)."""
         if self.seed is None:
