@@ -7,9 +7,10 @@ transformer whose key-padding mask hides the modalities that are not in the
 current subset. A linear classifier reads [CLS]; a 2-layer projection head
 maps it to the latent ``z`` used by prototypes and rewards. With
 ``linear_path``, each visible modality also adds a linear function of its
-columns to the logits (a logistic regression over the subset's columns,
-started at zero): small tables get the linear model's solution directly,
-the transformer learns what lies beyond it.
+columns to the logits (a linear model over the subset's columns). It
+starts at 0; the estimators start it at a fitted linear model
+(``start_from_linear``), so small tables get the linear model's solution
+directly and the transformer learns what lies beyond it.
 
 Encoding and fusion are separate methods on purpose: selection encodes
 each sample once and then only changes the mask (``fuse``) for every
@@ -63,7 +64,7 @@ class DyMoNetwork(nn.Module):
         generator.
     linear_path : bool, default=False
         Add ``sum over visible modalities m of W_m x_m`` to the logits
-        (weights start at 0).
+        (weights start at 0; see ``start_from_linear``).
 
     Examples
     --------
