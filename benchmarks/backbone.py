@@ -22,7 +22,7 @@ PASS/MISS lines for the backbone targets of the issue. Writes
 
     python benchmarks/backbone.py                      # all datasets, 5 folds
     python benchmarks/backbone.py --datasets clinical --folds 3
-    python benchmarks/backbone.py --report-only --docs docs/benchmarks.md
+    python benchmarks/backbone.py --report-only --docs docs/backbone.md
 """
 
 import argparse
@@ -218,7 +218,7 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ablations", nargs="*", default=list(ABLATIONS))
     parser.add_argument("--max-epochs", type=int, default=None)
-    parser.add_argument("--out", default=os.path.join(HERE, "results"))
+    parser.add_argument("--out", default=os.path.join(HERE, "results", "backbone"))
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--docs", default=None)
     args = parser.parse_args()

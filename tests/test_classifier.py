@@ -232,6 +232,9 @@ def net_marked(clf):
     ({"d_model": 10, "n_heads": 4}, "must divide d_model"),
     ({"temperature": 0}, "temperature must be"),
     ({"optimizer": "lbfgs"}, "optimizer must be one of"),
+    ({"scaling": "minmax"}, "scaling must be one of"),
+    ({"lr_schedule": "step"}, "lr_schedule must be one of"),
+    ({"linear_path": "yes"}, "linear_path must be True or False"),
     ({"recoverer": object()}, "has no fit"),
 ])
 def test_bad_parameters_are_named(toy_data, params, match):
