@@ -436,8 +436,6 @@ def main():
     if args.etas is None:
         args.etas = [0.0, 0.4, 0.8] if args.quick else [0.0, 0.2, 0.4, 0.6, 0.8]
     if args.train_etas is None:
-        # the full grid for train_whole costs ~20 more minutes on 2 cores:
-        # pass --train-etas 0.2 0.4 0.6 0.8 for it
         args.train_etas = [0.8] if args.quick else [0.2, 0.4, 0.6, 0.8]
     if args.max_epochs is None:
         args.max_epochs = 20 if args.quick else 50
