@@ -51,9 +51,10 @@ ABLATIONS = {
     "DyMo -linear path": {"linear_path": False},
     "DyMo -robust scaling": {"scaling": "standard"},
     "DyMo -lr schedule": {"lr_schedule": "constant"},
+    "DyMo -label smoothing": {"label_smoothing": 0.0},
     "DyMo +early stopping": {"early_stopping": True},
     "DyMo previous defaults": {"linear_path": False, "scaling": "standard",
-                               "lr_schedule": "constant"},
+                               "lr_schedule": "constant", "label_smoothing": 0.0},
 }
 
 

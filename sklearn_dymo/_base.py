@@ -82,6 +82,9 @@ SCALINGS = ("robust", "standard")
 class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
     """Fit orchestration, data path, selection and persistence of a DyMo estimator."""
 
+    #: Values of later parameters that reproduce an older pickle (``__setstate__``).
+    _parameters_before_backbone = PARAMETERS_BEFORE_BACKBONE
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
@@ -406,7 +409,7 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
     def __setstate__(self, state):
         # Parameters added since a model was pickled take the values it was
         # trained under (the previous network), so it predicts as it did.
-        for name, value in PARAMETERS_BEFORE_BACKBONE.items():
+        for name, value in self._parameters_before_backbone.items():
             state.setdefault(name, value)
         super().__setstate__(state)
         if "net_" in state:

@@ -29,11 +29,15 @@ class DyMoLoss(nn.Module):
     temperature : float, default=0.1
     prototype_weight : float, default=1.0
         Weight of the contrastive term (1 in the paper).
+    label_smoothing : float in [0, 1), default=0.0
+        Label smoothing of the cross-entropy (the contrastive term keeps
+        hard labels: prototypes are class means either way).
     """
 
     def __init__(self, n_classes, latent_dim, distance="cosine", temperature=0.1,
-                 prototype_weight=1.0):
+                 prototype_weight=1.0, label_smoothing=0.0):
         super().__init__()
+        self.label_smoothing = label_smoothing
         self.distance = distance
         self.temperature = temperature
         self.prototype_weight = prototype_weight
@@ -61,7 +65,8 @@ class DyMoLoss(nn.Module):
             return logits.sum() * 0.0
         y_pairs = y[:, None].expand_as(valid)[valid]
         logits, z = logits[valid], z[valid]
-        loss = self.with_prototype_term(F.cross_entropy(logits, y_pairs), z, y_pairs)
+        loss = F.cross_entropy(logits, y_pairs, label_smoothing=self.label_smoothing)
+        loss = self.with_prototype_term(loss, z, y_pairs)
         if accumulate:
             self.accumulate(z, y_pairs)
         return loss

@@ -235,6 +235,7 @@ def net_marked(clf):
     ({"scaling": "minmax"}, "scaling must be one of"),
     ({"lr_schedule": "step"}, "lr_schedule must be one of"),
     ({"linear_path": "yes"}, "linear_path must be True or False"),
+    ({"label_smoothing": 1.0}, "label_smoothing must be a number"),
     ({"recoverer": object()}, "has no fit"),
 ])
 def test_bad_parameters_are_named(toy_data, params, match):

@@ -179,3 +179,27 @@ def test_start_from_linear_reproduces_the_logistic_regression():
         torch.testing.assert_close(torch.softmax(logits.double(), 1),
                                    torch.as_tensor(expected, dtype=torch.float64),
                                    rtol=1e-4, atol=1e-4)
+
+
+def test_label_smoothing_softens_the_cross_entropy_only():
+    loss = DyMoLoss(n_classes=3, latent_dim=2, distance="sqeuclidean", temperature=0.1,
+                    label_smoothing=0.1)
+    logits = torch.tensor([[[4.0, 0.0, -1.0]], [[0.0, 3.0, 0.0]]])
+    z = torch.tensor([[[1.0, 0.0]], [[0.0, 1.0]]])
+    masks = torch.ones(2, 1, 2, dtype=torch.bool)
+    y = torch.tensor([0, 1])
+    expected = torch.nn.functional.cross_entropy(logits[:, 0], y, label_smoothing=0.1)
+    torch.testing.assert_close(loss(logits, z, masks, y, accumulate=True), expected)
+    assert expected > torch.nn.functional.cross_entropy(logits[:, 0], y)
+    loss.end_epoch()
+    loss.contrastive_active = True
+    # The contrastive term keeps hard labels: the same as without smoothing.
+    plain = DyMoLoss(n_classes=3, latent_dim=2, distance="sqeuclidean", temperature=0.1)
+    plain.prototypes.copy_(loss.prototypes)
+    plain.has_prototype.copy_(loss.has_prototype)
+    plain.contrastive_active = True
+    swapped = 1 - y
+    ce_gap = (torch.nn.functional.cross_entropy(logits[:, 0], swapped, label_smoothing=0.1)
+              - torch.nn.functional.cross_entropy(logits[:, 0], swapped))
+    torch.testing.assert_close(loss(logits, z, masks, 1 - y) - plain(logits, z, masks, 1 - y),
+                               ce_gap)
