@@ -38,6 +38,7 @@ and plots to ``--images``.
 
     python benchmarks/accuracy.py --quick            # < 10 min on 2 cores
     python benchmarks/accuracy.py                    # full run
+    python benchmarks/accuracy.py --auto             # + selection="auto" fits
     python benchmarks/accuracy.py --report-only      # tables/plots from CSVs
 """
 
@@ -201,6 +202,53 @@ def run(args):
     return out
 
 
+def run_auto(args):
+    """``selection="auto"`` fits on the same splits and missing matrices as ``run``.
+
+    One fit per (dataset, seed, training condition) with the default
+    recoverer (KNNImputer's values; tuning recovers hidden modalities with
+    it), scored with its tuned policy on the same test matrices. Rows go
+    to ``auto.csv`` (model ``dymo-auto``), fit times and the chosen policy
+    to ``auto_fits.csv``.
+    """
+    rows, fits = [], []
+    for seed in args.seeds:
+        for name in args.datasets:
+            data = load_dataset(name, seed)
+            X_tr, X_te, y_tr, y_te = split(data, seed)
+            miss = {(p, eta): make_missing(p, X_te, data.modalities, eta, seed)
+                    for p in ("whole", "within") for eta in args.etas}
+            conditions = [(0.0, [("whole", eta, miss[("whole", eta)]) for eta in args.etas]
+                           + [("within", eta, miss[("within", eta)])
+                              for eta in args.etas if eta > 0]
+                           + ([("train_whole", 0.0, miss[("whole", 0.0)])]
+                              if 0.0 in args.etas else []))]
+            conditions += [(eta, [("train_whole", eta, miss[("whole", eta)])])
+                           for eta in args.train_etas if eta > 0]
+            for train_eta, tests in conditions:
+                X_fit = X_tr if train_eta == 0 else make_missing(
+                    "whole", X_tr, data.modalities, train_eta, seed + 1000)
+                t = time.perf_counter()
+                clf = DyMoClassifier(modalities=data.modalities, selection="auto",
+                                     max_epochs=args.max_epochs, random_state=seed)
+                clf.fit(X_fit, y_tr)
+                fit_s = time.perf_counter() - t
+                chosen = clf.selection_params_
+                fits.append({"dataset": name, "seed": seed, "train_eta": train_eta,
+                             "model": "dymo-auto", "fit_s": fit_s, **chosen})
+                print(f"  {name} seed {seed} train_eta {train_eta}: auto fit {fit_s:.1f}s, "
+                      f"chose {chosen}", flush=True)
+                for protocol, eta, X_miss in tests:
+                    result = clf.select_modalities(X_miss, selection="auto")
+                    rows.append({"dataset": name, "seed": seed, "protocol": protocol,
+                                 "eta": eta, "model": "dymo-auto", "recoverer": "knn",
+                                 "selection": "auto", "calibrate": "-",
+                                 "accuracy": _acc(clf.classes_, result.proba, y_te)})
+            os.makedirs(args.out, exist_ok=True)
+            pd.DataFrame(rows).to_csv(os.path.join(args.out, "auto.csv"), index=False)
+            pd.DataFrame(fits).to_csv(os.path.join(args.out, "auto_fits.csv"), index=False)
+
+
 def save(out, folder):
     os.makedirs(folder, exist_ok=True)
     for key, fname in (("acc", "accuracy.csv"), ("stats", "selection_stats.csv"),
@@ -221,6 +269,8 @@ def _method_label(r):
         return r["model"]
     sel = r["selection"] if r["calibrate"] in ("-", "on") else \
         f"{r['selection']} ({'uncalibrated' if r['calibrate'] == 'off' else 'literal Eq. 7'})"
+    if r["model"] == "dymo-auto":
+        return "DyMo auto"
     variant = {"dymo": "DyMo", "dymo-sqeuclidean": "DyMo sqeuclidean",
                "dymo-moddrop": "DyMo ModDrop-trained"}[r["model"]]
     rec = "" if r["recoverer"] == "knn" else f", {r['recoverer']} recoverer"
@@ -229,7 +279,8 @@ def _method_label(r):
 
 HEADLINE = [
     "HistGradientBoosting (NaN)", "IterativeImputer + LogReg", "KNNImputer + HistGB",
-    "DyMo observed", "DyMo all", "DyMo iterative", "DyMo iterative, oracle recoverer",
+    "DyMo observed", "DyMo all", "DyMo iterative", "DyMo auto",
+    "DyMo iterative, oracle recoverer",
 ]
 #: Rows of the protocol tables (train_whole, within).
 PROTOCOL_ROWS = HEADLINE[:5] + [
@@ -274,6 +325,15 @@ def targets(acc):
         lines.append(f"{'PASS' if ok else 'MISS'}  selection within 1 pt of max(observed, all): "
                      f"{ds} {prot} eta={eta:g}: iterative {100 * it:.1f}, observed "
                      f"{100 * obs:.1f}, all {100 * al:.1f}")
+    auto = acc[acc.model == "dymo-auto"].groupby(["dataset", "protocol", "eta"])[
+        "accuracy"].mean()
+    for (ds, prot, eta), value in auto.items():
+        best = max(mean[(ds, prot, eta, "observed", "-")], mean[(ds, prot, eta, "all", "-")],
+                   mean[(ds, prot, eta, "iterative", "on")])
+        ok = value >= best - 0.01
+        lines.append(f"{'PASS' if ok else 'MISS'}  auto within 1 pt of max(observed, all, "
+                     f"iterative): {ds} {prot} eta={eta:g}: auto {100 * value:.1f}, best "
+                     f"{100 * best:.1f}")
     base = acc[acc.model.isin(["HistGradientBoosting (NaN)", "IterativeImputer + LogReg",
                                "KNNImputer + HistGB"])]
     best = base.groupby(["dataset", "protocol", "eta", "model"])["accuracy"].mean()
@@ -298,6 +358,9 @@ def targets(acc):
 
 def report(folder, images, docs=None, readme=None):
     acc = pd.read_csv(os.path.join(folder, "accuracy.csv"))
+    auto_path = os.path.join(folder, "auto.csv")
+    if os.path.exists(auto_path):  # from --auto
+        acc = pd.concat([acc, pd.read_csv(auto_path)], ignore_index=True)
     stats = pd.read_csv(os.path.join(folder, "selection_stats.csv"))
     stress_path = os.path.join(folder, "stress.csv")
     stress = pd.read_csv(stress_path) if os.path.getsize(stress_path) > 1 else pd.DataFrame()
@@ -417,6 +480,9 @@ def main():
     parser.add_argument("--images", default=None,
                         help="plots folder (default docs/images, or the results folder "
                              "with --quick)")
+    parser.add_argument("--auto", action="store_true",
+                        help="fit selection='auto' models on the same splits (auto.csv, "
+                             "auto_fits.csv); the report adds their rows")
     parser.add_argument("--report-only", action="store_true",
                         help="rebuild tables, targets and plots from the CSVs in --out")
     parser.add_argument("--docs", default=None,
@@ -444,13 +510,18 @@ def main():
     if args.images is None:
         args.images = args.out if args.quick else os.path.join(here, "..", "docs", "images")
     limit_threads(1)
-    if not args.report_only:
+    if args.auto and not args.report_only:
+        run_auto(args)
+    elif not args.report_only:
         t = time.perf_counter()
         print(f"datasets {args.datasets}, seeds {args.seeds}, etas {args.etas}, "
               f"train etas {args.train_etas}, max_epochs {args.max_epochs}", flush=True)
         save(run(args), args.out)
         print(f"total {time.perf_counter() - t:.0f}s", flush=True)
-    report(args.out, args.images, args.docs, args.readme)
+    if os.path.exists(os.path.join(args.out, "accuracy.csv")):
+        report(args.out, args.images, args.docs, args.readme)
+    else:
+        print(f"no accuracy.csv in {args.out} yet: run without --auto for the tables")
 
 
 if __name__ == "__main__":
