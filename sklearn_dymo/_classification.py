@@ -106,3 +106,34 @@ def logistic_start(x, y_enc, n_classes):
     else:
         weight[present], bias[present] = model.coef_, model.intercept_
     return weight, bias
+
+
+def encode_class_targets(y, n_samples, validation_fraction=None):
+    """Checked labels -> ``(classes, codes 0..K-1)``.
+
+    At least two classes are needed; with ``validation_fraction`` (early
+    stopping) the stratified hold-out must be possible too.
+    """
+    from sklearn.preprocessing import LabelEncoder
+
+    y = check_class_targets(y, n_samples)
+    encoder = LabelEncoder().fit(y)
+    classes = encoder.classes_
+    if len(classes) < 2:
+        raise ValueError(f"y has only one class ({classes[0]!r}); DyMoClassifier "
+                         "needs samples of at least 2 classes")
+    y_enc = encoder.transform(y)
+    if validation_fraction is not None:
+        check_stratified_holdout(
+            y_enc, classes, int(np.ceil(validation_fraction * len(y_enc))),
+            f"early_stopping with validation_fraction={validation_fraction}",
+            "Use early_stopping=False, or drop or merge the rarest classes.",
+            "Raise or lower validation_fraction, or use early_stopping=False.")
+    return classes, y_enc
+
+
+def class_explanation_columns(classes, proba):
+    """``proba__<class>`` columns and the ``prediction`` of ``explain_selection``."""
+    columns = {f"proba__{c}": proba[:, k] for k, c in enumerate(classes)}
+    columns["prediction"] = classes[np.argmax(proba, axis=1)]
+    return columns

@@ -12,13 +12,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 from skorch.dataset import ValidSplit
 
 from ._base import BaseDyMo
 from ._classification import (
-    check_class_targets, check_stratified_holdout, logistic_start, stratified_tuning_split,
+    class_explanation_columns,
+    encode_class_targets,
+    logistic_start,
+    stratified_tuning_split,
 )
 from ._losses import DyMoLoss
 from ._params import check_real
@@ -54,16 +56,11 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
     recoverer : object with ``fit`` and ``transform``, default=None
         Fills missing entries at predict time (``IterativeImputer``,
         ``KNNImputer``, your own). Cloned into ``recoverer_`` and fitted on
-        the training ``X``. ``None`` uses ``ModalityKNNImputer()`` (KNNImputer's values),
-        which recovers a missing modality from the rows nearest on the
-        observed ones. It sees a float64 array of the
-        value columns (a copy), in fit and predict alike; a categorical
-        column reaches it as its one-hot block (one 0/1 column per category
-        in ``categories_``, NaN in the whole block where the entry is
-        missing), and each recovered block is then snapped to the one-hot
-        of its largest value (for ``KNNImputer``: the most frequent category
-        among the neighbours). Ignored when ``X`` carries indicator columns
-        (the values are recovered already).
+        the training ``X``. ``None`` uses ``ModalityKNNImputer()``
+        (KNNImputer's values). It sees a float64 copy of the value columns;
+        a categorical column reaches it as its one-hot block, NaN where
+        missing, snapped back to one category after recovery
+        (docs/recoverers.md). Ignored when ``X`` carries indicator columns.
     categorical_features : "from_dtype", array-like of str, int or bool, or None, \
             default="from_dtype"
         Columns holding categories rather than numbers. ``"from_dtype"``:
@@ -101,23 +98,18 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         Iterative and simultaneous selection only: consider at most this
         many recovered modalities per sample, those that tell most about
         the class on their own in the training data
-        (``subset_statistics_.modality_information``). Bounds iterative
-        selection at ``1 + k (k + 1) / 2`` transformer passes per sample
-        instead of growing with ``M**2``; ``None`` considers every missing
-        modality, as the paper does. For many modalities: see
-        docs/performance.md for its measured speed and changed predictions.
+        (``subset_statistics_.modality_information``): at most
+        ``1 + k (k + 1) / 2`` transformer passes per sample instead of
+        ``O(M**2)``. ``None``: every missing modality, as in the paper
+        (speed and changed predictions: docs/performance.md).
     min_observed_fraction : float in (0, 1], default=0.5
         At predict time, a modality with at least this fraction of its
         entries present starts as observed (its missing entries are
         recovered, and it is not a selection candidate). 1.0 is the
-        paper's rule: only fully present modalities are observed, and a
-        partly observed one is a candidate like a wholly missing one.
-        0.5 measured best: with half the entries of some modalities
-        missing it matched the better of ``"observed"`` and ``"all"`` on
-        every benchmark dataset, where 1.0 fell up to 6.6 points behind,
-        and it changes nothing when modalities go missing whole
-        (``benchmarks/partial_observation.py``, 3 seeds). Training always
-        uses fully present modalities only.
+        paper's rule: a partly observed modality is a candidate like a
+        wholly missing one. 0.5 measured best (docs/selection.md; 1.0 fell
+        up to 6.6 points behind). Training uses fully present modalities
+        only.
     tuning_fraction : float in (0, 1), default=0.2
         ``selection="auto"`` only: fraction of the training rows held out,
         stratified, to tune the selection (at most 2,000 rows).
@@ -130,14 +122,12 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
     tuning_scoring : {"log_loss", "accuracy"}, default="log_loss"
         ``selection="auto"`` only: the policy with the lowest held-out
         log-loss wins; or the best held-out accuracy, log-loss breaking
-        ties. Measured about equal (docs/tuning.md); log-loss uses the
-        probabilities, so it ties less on small held-out sets.
+        ties (measured about equal: docs/tuning.md).
     refit : bool, default=True
         ``selection="auto"`` only: after tuning, train the network again on
         all training rows (about twice the fit time). ``False`` keeps the
-        network trained without the held-out rows: no extra time, but
-        measured up to 1.1 accuracy points lower (mean of 3 seeds; up to 3
-        in single runs on small datasets; docs/tuning.md).
+        network trained without the held-out rows: no extra time, up to
+        1.1 accuracy points lower (mean of 3 seeds; docs/tuning.md).
     distance : {"cosine", "sqeuclidean"}, default="cosine"
         Latent distance for prototypes and rewards.
     d_model : int, default=64
@@ -172,35 +162,24 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
     optimizer : {"adam", "adamw", "sgd"} or torch optimizer class, default="adam"
     weight_decay : float, default=0.0
     lr_schedule : {"cosine", "constant"}, default="cosine"
-        ``"cosine"`` decays the learning rate from ``lr`` to ``lr / 100``
-        over ``max_epochs`` along a half cosine (one step per epoch);
-        ``"constant"`` keeps ``lr``.
+        ``"cosine"``: from ``lr`` down to ``lr / 100`` over ``max_epochs``
+        (half a cosine); ``"constant"``: ``lr`` throughout.
     scaling : {"robust", "standard"}, default="robust"
-        How numeric columns are scaled for the network (statistics of the
-        observed training entries). ``"robust"``: minus the median, over the
-        interquartile range (as a normal's standard deviation; the standard
-        deviation where that range is 0), then smoothly clipped to about
-        +-3 (``x / sqrt(1 + (x / 3)**2)``), so that outliers and heavy tails
-        cannot saturate the encoders. ``"standard"``: z-scores, the paper's
-        (Appendix B.2). The recoverer sees the raw values either way.
+        How the network sees numeric columns (statistics of the observed
+        training entries). ``"robust"``: minus the median, over the
+        interquartile range, smoothly clipped to about +-3, so no value can
+        saturate an encoder; ``"standard"``: z-scores (the paper's).
     linear_path : bool, default=True
         Each visible modality also adds a linear function of its columns to
-        the head's output, trained with the network. Training starts from
-        an L2 logistic regression (``C=1``) fitted on the scaled training
-        columns (missing entries at the centre): the untrained network
-        predicts what that linear model predicts, and training learns what
-        lies beyond it. Measured best on small tables (docs/backbone.md).
+        the logits, starting from an L2 logistic regression fitted on the
+        training rows; the network learns what lies beyond.
     label_smoothing : float in [0, 1), default=0.03
-        Label smoothing of the cross-entropy (not of the contrastive term):
-        the training target puts ``1 - label_smoothing`` on the class and
-        spreads the rest evenly. A little keeps the network from betting
-        everything on one class, so a wrong prediction costs less
-        log-loss; 0.03 lowered the held-out log-loss on the small tables
-        and on mfeat (docs/backbone.md). 0 is the paper's plain
-        cross-entropy.
+        Label smoothing of the cross-entropy (0: the paper's); measured with
+        the three above in docs/backbone.md.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training rows (stratified)
-        and stop when the validation loss has not improved by ``tol`` for
+        and stop when the validation loss (the task loss, without the
+        contrastive term) has not improved by ``tol`` for
         ``n_iter_no_change`` epochs; the best epoch's weights are kept.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
@@ -393,26 +372,12 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         check_real("label_smoothing", self.label_smoothing, 0.0, 1.0)
 
     # ------------------------------------------------------------ task hooks
-    #: Values of ``tuning_scoring``: the metrics of ``score_policies``.
-    _tuning_scorings = SCORINGS
+    _tuning_scorings = SCORINGS  # the values of tuning_scoring
 
     def _encode_targets(self, y, n_samples):
         """Check the labels, set ``classes_`` and return them encoded as 0..K-1."""
-        y = check_class_targets(y, n_samples)
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"y has only one class ({self.classes_[0]!r}); DyMoClassifier "
-                "needs samples of at least 2 classes"
-            )
-        y_enc = encoder.transform(y)
-        if self.early_stopping:
-            check_stratified_holdout(
-                y_enc, self.classes_, int(np.ceil(self.validation_fraction * len(y_enc))),
-                f"early_stopping with validation_fraction={self.validation_fraction}",
-                "Use early_stopping=False, or drop or merge the rarest classes.",
-                "Raise or lower validation_fraction, or use early_stopping=False.")
+        self.classes_, y_enc = encode_class_targets(
+            y, n_samples, self.validation_fraction if self.early_stopping else None)
         return y_enc
 
     @property
@@ -431,20 +396,14 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
     def _target_tensor(self, y_enc):
         return torch.as_tensor(y_enc, dtype=torch.long)
 
-    def _prototype_labels(self, y_enc):
-        return torch.as_tensor(y_enc, dtype=torch.long)
+    _prototype_labels = _target_tensor  # prototypes are kept per class
 
     def _criterion_params(self):
         """Cross-entropy plus the prototype contrastive loss over the classes."""
-        return {
-            "criterion": DyMoLoss,
-            "criterion__n_classes": len(self.classes_),
-            "criterion__latent_dim": self.latent_dim,
-            "criterion__distance": self.distance,
-            "criterion__temperature": self.temperature,
-            "criterion__prototype_weight": self.prototype_weight,
-            "criterion__label_smoothing": self.label_smoothing,
-        }
+        shared = ("latent_dim", "distance", "temperature", "prototype_weight",
+                  "label_smoothing")
+        return {"criterion": DyMoLoss, "criterion__n_classes": len(self.classes_),
+                **{f"criterion__{name}": getattr(self, name) for name in shared}}
 
     def _validation_split(self, seed):
         """``early_stopping`` holds out stratified rows (checked in ``_encode_targets``)."""
@@ -469,9 +428,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
 
     def _explanation_outputs(self, result):
         """``proba__<class>`` columns and the ``prediction`` for ``explain_selection``."""
-        columns = {f"proba__{c}": result.proba[:, k] for k, c in enumerate(self.classes_)}
-        columns["prediction"] = self.classes_[np.argmax(result.proba, axis=1)]
-        return columns
+        return class_explanation_columns(self.classes_, result.proba)
 
     # ---------------------------------------------------------------- public
     def fit(self, X, y):
@@ -524,8 +481,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self)
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore"):  # predict_proba checks the fit
             return np.log(self.predict_proba(X))
 
     def predict(self, X):
@@ -539,5 +495,5 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         -------
         y : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # checks the fit before classes_ is read
+        return self.classes_[np.argmax(proba, axis=1)]

@@ -128,24 +128,18 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
     optimizer : {"adam", "adamw", "sgd"} or torch optimizer class, default="adam"
     weight_decay : float, default=0.0
     lr_schedule : {"cosine", "constant"}, default="cosine"
-        ``"cosine"`` decays the learning rate from ``lr`` to ``lr / 100``
-        over ``max_epochs`` along a half cosine (one step per epoch);
-        ``"constant"`` keeps ``lr``.
+        ``"cosine"``: from ``lr`` down to ``lr / 100`` over ``max_epochs``
+        (half a cosine); ``"constant"``: ``lr`` throughout.
     scaling : {"robust", "standard"}, default="robust"
-        How numeric columns are scaled for the network (statistics of the
-        observed training entries). ``"robust"``: minus the median, over the
-        interquartile range (as a normal's standard deviation; the standard
-        deviation where that range is 0), then smoothly clipped to about
-        +-3 (``x / sqrt(1 + (x / 3)**2)``), so that outliers and heavy tails
-        cannot saturate the encoders. ``"standard"``: z-scores, the paper's
-        (Appendix B.2). The recoverer sees the raw values either way.
+        How the network sees numeric columns (statistics of the observed
+        training entries). ``"robust"``: minus the median, over the
+        interquartile range, smoothly clipped to about +-3, so no value can
+        saturate an encoder; ``"standard"``: z-scores (the paper's).
     linear_path : bool, default=True
         Each visible modality also adds a linear function of its columns to
-        the head's output, trained with the network. Training starts from
-        a ridge regression (``alpha=1``) for the mean, its residual variance for the variance fitted on the scaled training
-        columns (missing entries at the centre): the untrained network
-        predicts what that linear model predicts, and training learns what
-        lies beyond it. Measured best on small tables (docs/backbone.md).
+        the head's output. The mean starts from a ridge regression
+        (``alpha=1``) fitted on the training rows, the variance from its
+        residual variance; the network learns what lies beyond.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows (not stratified) and
         stop when the validation loss stalls; the best epoch is kept.

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-
 #: Bound of the smooth clipping of robust scaling: ``x / sqrt(1 + (x / C)^2)``.
 CLIP = 3.0
 
