@@ -211,6 +211,10 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"selection must be one of {STRATEGIES}, got {strategy!r}")
+    if linear is None and getattr(network, "linear", None) is not None:
+        # Without its terms the head would silently drop the linear path.
+        raise ValueError("this network has a linear path: pass "
+                         "linear=network.linear_terms(x) of the same rows")
     n, _ = observed.shape
     device = tokens.device
     has_observed = observed.any(1)

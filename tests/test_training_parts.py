@@ -203,3 +203,18 @@ def test_label_smoothing_softens_the_cross_entropy_only():
               - torch.nn.functional.cross_entropy(logits[:, 0], swapped))
     torch.testing.assert_close(loss(logits, z, masks, 1 - y) - plain(logits, z, masks, 1 - y),
                                ce_gap)
+
+
+def test_selection_refuses_a_linear_path_network_without_its_terms():
+    from sklearn_dymo._selection import select
+
+    net = _linear_net()
+    with torch.no_grad():
+        net.linear.weight.normal_(generator=torch.Generator().manual_seed(2))
+    x = torch.randn(4, 6)
+    observed = torch.tensor([[True, False, False]] * 4)
+    with pytest.raises(ValueError, match="linear path"):
+        select(net, net.encode(x), observed, None, None, "observed")
+    out = select(net, net.encode(x), observed, None, None, "observed",
+                 linear=net.linear_terms(x))
+    torch.testing.assert_close(out.logits, net(x, observed)[0], rtol=1e-5, atol=1e-5)
