@@ -12,22 +12,14 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 
 from ._tuning import MAX_TUNING_ROWS
+from ._validation import check_target_rows
 
 
 def check_class_targets(y, n_samples):
     """1-D class labels of length ``n_samples``, with errors that name the fault."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        raise ValueError(
-            f"y has shape {y.shape}; DyMoClassifier predicts one label per row "
-            "(multi-output is not supported), so pass a 1-D y"
-        )
-    y = column_or_1d(y, warn=True)  # an (n, 1) column warns, as in scikit-learn
-    if y.shape[0] != n_samples:
-        raise ValueError(f"X has {n_samples} rows but y has {y.shape[0]} labels")
+    y = check_target_rows(y, n_samples, "DyMoClassifier", "label")
     missing = pd.isna(y)
     if missing.any():
         rows = np.flatnonzero(missing)

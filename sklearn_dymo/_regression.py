@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.utils import check_array
-from sklearn.utils.validation import column_or_1d
 from torch.nn import functional as F
 
 from ._calibration import log_ics
 from ._rewards import LatentScore
 from ._tuning import policy_outputs, policy_row, rank_by
+from ._validation import check_target_rows
 
 #: Floor of the predicted variance (standardised units: a std of 1e-3).
 MIN_VARIANCE = 1e-6
@@ -42,15 +42,7 @@ REGRESSION_SCORINGS = ("nll", "rmse")
 
 def check_targets(y, n_samples, name="DyMoRegressor"):
     """1-D finite float64 ``y`` of length ``n_samples``; errors name the fault."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        raise ValueError(
-            f"y has shape {y.shape}; {name} predicts one target per row "
-            "(multi-output is not supported), so pass a 1-D y"
-        )
-    y = column_or_1d(y, warn=True)  # an (n, 1) column warns, as in scikit-learn
-    if y.shape[0] != n_samples:
-        raise ValueError(f"X has {n_samples} rows but y has {y.shape[0]} targets")
+    y = check_target_rows(y, n_samples, name, "target")
     if y.dtype.kind not in "biuf":
         try:
             y = y.astype(np.float64)

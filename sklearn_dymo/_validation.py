@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._categorical import categorical_column_values
 
@@ -165,3 +165,21 @@ def check_mixed_X(estimator, X, *, reset, categorical, min_samples=1):
     if X_float.base is not None:  # may be a view of a DataFrame block shared with X
         X_float = X_float.copy()
     return X_float, raw
+
+
+def check_target_rows(y, n_samples, estimator, noun):
+    """``y`` as a 1-D array of ``n_samples`` entries; errors name the fault.
+
+    Shared by both estimators' target checks: ``estimator`` and ``noun``
+    ("label", "target") only change the words.
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        raise ValueError(
+            f"y has shape {y.shape}; {estimator} predicts one {noun} per row "
+            "(multi-output is not supported), so pass a 1-D y"
+        )
+    y = column_or_1d(y, warn=True)  # an (n, 1) column warns, as in scikit-learn
+    if y.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} rows but y has {y.shape[0]} {noun}s")
+    return y
