@@ -21,7 +21,11 @@ hooks, each named for the one thing that depends on the task:
 - ``_tuning_split(y_enc, seed)``: the rows ``selection="auto"`` holds out;
 - ``_tuning_scorings`` and ``_score_policies(...)``: how tuning ranks policies;
 - ``_make_scorer()``: the latent reward scorer;
-- ``_outputs_from_logits(logits)``: float64 outputs of the network head;
+- ``_outputs_from_logits(logits, used, recovered)``: float64 outputs of
+  the network head (``used``: the modalities each row's output is from;
+  ``recovered``: those of them that were recovered);
+- ``_fit_recovery_error(...)`` (optional): what ``fit`` measures about the
+  recoverer after training (the regressor's recovery variance);
 - ``_linear_start(x, y_enc)``: weights and bias of the linear model the
   head starts from (``linear_path``), fitted on the network input;
 - ``_information_params(y_enc)`` (optional): how ``modality_information``
@@ -342,6 +346,10 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
             max_subsets=self.max_stat_subsets, device=self.device_, random_state=seed,
             **self._information_params(y_enc),
         ).to(self.device_)
+        self._fit_recovery_error(values, missing, observed, x, seed)
+
+    def _fit_recovery_error(self, values, missing, observed, x, seed):
+        """Task hook run after training: what fit measures about recovery (nothing here)."""
 
     def _information_params(self, y_enc):
         """Extra ``compute_subset_statistics`` arguments; none for classes."""

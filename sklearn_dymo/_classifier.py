@@ -423,7 +423,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         """Class posterior from the prototypes of the selection statistics."""
         return LatentScorer(self.subset_statistics_, self.distance, self.temperature)
 
-    def _outputs_from_logits(self, logits):
+    def _outputs_from_logits(self, logits, used, recovered):
         return torch.softmax(logits, dim=-1).cpu().numpy()
 
     def _explanation_outputs(self, result):

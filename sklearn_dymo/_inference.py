@@ -132,7 +132,8 @@ class InferenceMixin:
                     "the network produced non-finite outputs; its weights or the "
                     "input are broken (was the model trained with a diverging loss?)"
                 )
-            outputs.append(self._outputs_from_logits(logits))
+            outputs.append(self._outputs_from_logits(
+                logits, out.final_mask, out.final_mask & ~observed.to(self.device_)))
             used.append(out.final_mask.cpu().numpy())
             observed_all.append(observed.cpu().numpy())
             out.records["sample"] = out.records["sample"] + n

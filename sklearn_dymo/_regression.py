@@ -11,7 +11,9 @@ What ``DyMoRegressor`` needs beyond the shared data path:
   ``log_p = -0.5 log var`` (the negative entropy of the predictive Gaussian
   up to a constant) so that the reward difference of the shared rules is
   the information gained in nats, ``0.5 log(var_S / var_{S+u})``, and the
-  ICS of the target bin of the predicted mean;
+  ICS of the target bin of the predicted mean; the variance of a set with
+  recovered modalities includes their recovery variance
+  (``_recovery_error``);
 - :func:`score_regression_policies` / :func:`rank_regression_policies`:
   ``selection="auto"`` scored by held-out Gaussian negative log-likelihood.
 """
@@ -117,9 +119,9 @@ class TargetEncoding:
         y_std = self.standardize(y)
         return np.column_stack([y_std, self.bins(y_std)])
 
-    def to_user_units(self, logits):
-        """Head outputs -> ``(n, 2)`` float64 ndarray of mean and std in ``y``'s units."""
-        mean, var = gaussian_params(logits.double())
+    def to_user_units(self, mean, var):
+        """Standardised mean and variance -> ``(n, 2)`` float64 ndarray of mean
+        and std in ``y``'s units."""
         return torch.stack([mean * self.scale + self.offset,
                             var.sqrt() * self.scale], dim=1).cpu().numpy()
 
@@ -131,14 +133,82 @@ class RegressionScorer:
     stats: object
     distance: str
     encoding: TargetEncoding
+    #: Per modality, the variance its recovery adds to the predicted mean
+    #: (float64 Tensor (M,), standardised units; ``_recovery_error``), or None.
+    recovery_variance: torch.Tensor | None = None
+    #: Factors on the head's variance per modality set (held out), or None.
+    variance_calibration: VarianceCalibration | None = None
     #: The uninformative start of selection: the marginal, var 1 (standardised).
     prior_log_p = 0.0
 
-    def __call__(self, logits, z, masks):
+    def predictive(self, logits, masks, recovered):
+        """Mean and variance of the prediction, standardised units, float64.
+
+        The variance is the head's, rescaled for the size of each row's set
+        (``masks``, bool (n, M)), plus the recovery variance of the
+        recovered modalities among them (``recovered``, bool (n, M)).
+        """
         mean, var = gaussian_params(logits.double())
+        if self.variance_calibration is not None:
+            var = var * self.variance_calibration(masks)
+        if self.recovery_variance is not None and recovered is not None:
+            var = var + recovered.double() @ self.recovery_variance.to(recovered.device)
+        return mean, var
+
+    def __call__(self, logits, z, masks, recovered=None):
+        mean, var = self.predictive(logits, masks, recovered)
         bins = self.encoding.bins_tensor(mean)
         return LatentScore(-0.5 * torch.log(var),
                            log_ics(z, bins, masks, self.stats, self.distance))
+
+
+#: Fewer held-out rows (or predictions of a set size) than this: no factor of its own.
+MIN_HOLDOUT_ROWS = 10
+
+
+def variance_holdout_split(n_samples, fraction, seed):
+    """Sorted (fit, held-out) row indices for ``variance_holdout``; held-out None if off."""
+    n_held = int(round(fraction * n_samples))
+    if n_held < MIN_HOLDOUT_ROWS:
+        return np.arange(n_samples), None
+    order = np.random.default_rng(seed).permutation(n_samples)
+    return np.sort(order[n_held:]), np.sort(order[:n_held])
+
+
+@dataclass
+class VarianceCalibration:
+    """Factors on the head's variance per set size, fitted on held-out predictions.
+
+    The factor of size ``k`` is ``mean((y - mean)^2 / var)`` over held-out
+    predictions from ``k`` modalities, the closed-form optimum of
+    ``sum log N(y | mean, s * var)`` over ``s``; a size with fewer than
+    ``MIN_HOLDOUT_ROWS`` predictions takes the pooled factor. (A factor per
+    modality set was tried: with tens of predictions per set its noise,
+    ``0.5 log`` of a ratio of two factors, entered every reward, and
+    iterative selection fell below the better of observed and all.)
+
+    Attributes
+    ----------
+    by_size : float64 ndarray (M,)
+        Entry ``k - 1``: the factor of sets of ``k`` modalities.
+    """
+
+    by_size: np.ndarray
+
+    @classmethod
+    def fit(cls, mean, var, y_std, masks):
+        """From held-out predictions: tensors ``mean``, ``var``, ``y_std``; bool ``masks``."""
+        ratio = ((y_std - mean) ** 2 / var).numpy()
+        sizes = masks.sum(1) - 1
+        count = np.bincount(sizes, minlength=masks.shape[1])
+        total = np.bincount(sizes, weights=ratio, minlength=masks.shape[1])
+        return cls(np.where(count >= MIN_HOLDOUT_ROWS, total / np.maximum(count, 1),
+                            ratio.mean()))
+
+    def __call__(self, masks):
+        """Factor of each row's set (bool Tensor (n, M)), float64 Tensor (n,)."""
+        by_size = torch.as_tensor(self.by_size, device=masks.device)
+        return by_size[masks.sum(1).clamp(min=1) - 1]
 
 
 def gaussian_nll(y, mean, std):
@@ -150,8 +220,10 @@ def gaussian_nll(y, mean, std):
 def score_regression_policies(module, chunks, y, encoding, scorer, calibrate, policies,
                               device):
     """Held-out Gaussian NLL and RMSE (``y``'s units) of every policy."""
-    outputs, steps = policy_outputs(module, chunks, scorer, calibrate, policies, device,
-                                    encoding.to_user_units)
+    outputs, steps = policy_outputs(
+        module, chunks, scorer, calibrate, policies, device,
+        lambda logits, used, recovered: encoding.to_user_units(
+            *scorer.predictive(logits, used, recovered)))
     table = [
         policy_row(policy, added,
                    nll=gaussian_nll(y, out[:, 0], out[:, 1]),

@@ -25,12 +25,25 @@ from ._regression import (
     TargetEncoding,
     check_targets,
     gaussian_log_likelihood,
+    gaussian_params,
+    MIN_HOLDOUT_ROWS,
+    VarianceCalibration,
+    variance_holdout_split,
     rank_regression_policies,
     ridge_start,
     score_regression_policies,
 )
+from ._recovery import fit_recoverer, recover
+from ._recovery_error import recovery_variance
 from ._regression_loss import GaussianPrototypeLoss
+from ._subsets import random_observed_subsets
+from ._tensors import to_network_input
 from ._tuning import MAX_TUNING_ROWS
+
+#: Predictions of held-out rows (under random subsets) behind ``variance_scale_``.
+HOLDOUT_PREDICTIONS = 2000
+#: At most this many subsets per held-out row.
+MAX_HOLDOUT_DRAWS = 8
 
 
 class DyMoRegressor(RegressorMixin, BaseDyMo):
@@ -105,6 +118,25 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
     n_bins : int >= 1, default=5
         Quantile bins of ``y`` used as the prototype groups (ties in ``y``
         may merge bins; ``n_bins_`` is the number kept).
+    recovery_variance : bool, default=True
+        Count what recovery does not know. ``fit`` measures, out of fold,
+        how far recovering each modality moves the predicted mean (its
+        ``recovery_std_``), and the variance of a prediction that uses
+        recovered modalities includes theirs: in the rewards, so selection
+        adds a recovered modality only when it tells more than its recovery
+        costs, and in the reported standard deviation. ``False``: the
+        network's variance alone, which treats recovered values as measured
+        (the paper's reward, Appendix D). Ignored (0) when ``X`` carries
+        indicator columns.
+    variance_holdout : float in [0, 0.5], default=0.15
+        Fraction of the training rows kept out of the network's training
+        to recalibrate its variance: the predicted variance is multiplied
+        by the mean of ``(y - mean)^2 / var`` over them, the factor that
+        maximises their likelihood (``variance_scale_``). A network fits
+        its training rows closer than new ones, so its own variance is too
+        small after long training and too large after short training.
+        ``0`` (or fewer than 10 rows to hold out): every row trains, no
+        rescaling.
     beta : float in [0, 1], default=0.5
         Variance weighting of the Gaussian NLL (beta-NLL, Seitzer et al.
         2022): 0 is the plain NLL, which can trade the fit of the mean for
@@ -174,6 +206,14 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
     n_iter_ : int
     subset_statistics_ : SubsetStatistics
         Prototypes and spreads per target bin.
+    variance_scale_ : ndarray of shape (n_modalities,)
+        Factor on the network's variance of a prediction from ``k``
+        modalities (entry ``k - 1``), from the ``variance_holdout`` rows
+        under random subsets of what they observe (ones without them).
+    recovery_std_ : ndarray of shape (n_modalities,)
+        Per modality, the root mean square shift of the predicted mean
+        when it is recovered instead of observed (``y``'s units; out of
+        fold on training rows); zeros with ``recovery_variance=False``.
     selection_params_ : dict
     selection_tuning_ : DataFrame
         ``selection="auto"`` only: ``params``, ``param_*``, held-out
@@ -194,11 +234,10 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
     ``proba`` holds the predicted mean (column 0) and standard deviation
     (column 1) in ``y``'s units.
 
-    Measured on diabetes and synthetic data (docs/benchmarks.md,
-    "Regression"), iterative selection did not beat predicting from the
-    observed modalities: the network's variance treats recovered values as
-    real, so the reward overrates them. ``selection="auto"`` chose
-    observed-only there.
+    The network learns from observed values and takes a recovered one at
+    face value; without ``recovery_variance`` its reward overrated
+    recovered modalities and iterative selection fell below predicting
+    from the observed ones (docs/benchmarks.md, "Regression").
 
     Examples
     --------
@@ -232,6 +271,8 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
         tuning_scoring="nll",
         refit=True,
         n_bins=5,
+        recovery_variance=True,
+        variance_holdout=0.15,
         beta=0.5,
         distance="cosine",
         d_model=64,
@@ -278,6 +319,8 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
         self.tuning_scoring = tuning_scoring
         self.refit = refit
         self.n_bins = n_bins
+        self.recovery_variance = recovery_variance
+        self.variance_holdout = variance_holdout
         self.beta = beta
         self.distance = distance
         self.d_model = d_model
@@ -310,9 +353,17 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
         self.verbose = verbose
         self.random_state = random_state
 
+    # Pickles from before recovery_variance load with the network's variance alone.
+    _parameters_before_backbone = {**BaseDyMo._parameters_before_backbone,
+                                   "recovery_variance": False, "variance_holdout": 0.0}
+
     def _check_params(self):
         super()._check_params()
         check_int("n_bins", self.n_bins, 1)
+        if not isinstance(self.recovery_variance, (bool, np.bool_)):
+            raise ValueError("recovery_variance must be True or False, got "
+                             f"{self.recovery_variance!r}")
+        check_real("variance_holdout", self.variance_holdout, 0.0, 0.5)
         check_real("beta", self.beta, 0.0)
         if self.beta > 1:
             raise ValueError(f"beta must be a number in [0, 1], got {self.beta!r}")
@@ -389,13 +440,74 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
                                           self.calibrate, policies, self.device_)
         return rank_regression_policies(table, self.tuning_scoring)
 
-    def _make_scorer(self):
-        """Information gain (nats) and the ICS of the predicted mean's bin."""
-        return RegressionScorer(self.subset_statistics_, self.distance, self._target_encoding)
+    def _fit_network(self, values, missing, observed, y_enc, seed):
+        """The shared fit, on all rows but those that recalibrate the variance."""
+        n_mod = observed.shape[1]
+        fit_rows, held = variance_holdout_split(values.shape[0], self.variance_holdout, seed)
+        self.variance_scale_ = np.ones(n_mod)
+        self._variance_calibration = None
+        if held is None:
+            return super()._fit_network(values, missing, observed, y_enc, seed)
+        super()._fit_network(values[fit_rows], missing[fit_rows], observed[fit_rows],
+                             y_enc[fit_rows], seed)
+        held = held[observed[held].any(1)]
+        if held.size < MIN_HOLDOUT_ROWS:
+            return None
+        # Each held-out row is predicted from all it observes and from random
+        # subsets of it: the network's variance may be off by different
+        # factors for different numbers of modalities.
+        draws = int(np.clip(np.ceil(HOLDOUT_PREDICTIONS / held.size), 1, MAX_HOLDOUT_DRAWS))
+        rows = np.repeat(held, draws)
+        masks = random_observed_subsets(observed[rows], np.random.default_rng(seed))
+        masks[::draws] = observed[held]
+        values, missing = self._one_hot(values[rows], missing[rows])
+        x = to_network_input(self.scaler_.transform(np.where(missing, np.nan, values)))
+        module = self.net_.module_.eval()
+        with torch.no_grad():
+            logits, _ = module(x.to(self.device_), torch.as_tensor(masks, device=self.device_))
+        mean, var = gaussian_params(logits.double().cpu())
+        calibration = VarianceCalibration.fit(
+            mean, var, torch.as_tensor(y_enc[rows, 0], dtype=torch.float64), masks)
+        self._variance_calibration = calibration
+        self.variance_scale_ = calibration.by_size
+        return None
 
-    def _outputs_from_logits(self, logits):
+    def _fit_recovery_error(self, values, missing, observed, x, seed):
+        """Out-of-fold recovery variance per modality (``_recovery_error``)."""
+        n_mod = len(self.modality_names_)
+        variance = np.zeros(n_mod)
+        if self.recovery_variance and self.recoverer_ is not None:
+            layout = self._one_hot_layout
+
+            def recover_rows(recoverer, blanked):
+                missing_b = np.isnan(blanked)
+                filled = recover(recoverer, blanked, missing_b)
+                if layout is not None:
+                    filled = layout.snap(filled, missing_b)
+                return to_network_input(self.scaler_.transform(filled))
+
+            variance = recovery_variance(
+                self.net_.module_, x, np.where(missing, np.nan, values), observed,
+                self._network_spec.columns,
+                lambda rows: fit_recoverer(self.recoverer, rows, default_seed=seed),
+                recover_rows, lambda logits: gaussian_params(logits)[0], seed)
+        self._recovery_variance = variance
+        self.recovery_std_ = np.sqrt(variance) * self._target_encoding.scale
+
+    def _make_scorer(self):
+        """Information gain (nats, recovery variance included) and the ICS of the
+        predicted mean's bin."""
+        # None for models pickled before these existed: the head's variance alone.
+        variance = getattr(self, "_recovery_variance", None)
+        return RegressionScorer(
+            self.subset_statistics_, self.distance, self._target_encoding,
+            None if variance is None else torch.as_tensor(variance, dtype=torch.float64),
+            getattr(self, "_variance_calibration", None))
+
+    def _outputs_from_logits(self, logits, used, recovered):
         """Mean and standard deviation in ``y``'s units, ``(n, 2)`` float64."""
-        return self._target_encoding.to_user_units(logits)
+        return self._target_encoding.to_user_units(
+            *self._make_scorer().predictive(logits, used, recovered))
 
     # ---------------------------------------------------------------- public
     def fit(self, X, y):

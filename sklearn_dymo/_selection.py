@@ -51,7 +51,10 @@ class LatentScorer:
     distance: str
     temperature: float
 
-    def __call__(self, logits, z, masks):
+    def __call__(self, logits, z, masks, recovered=None):
+        """Score of each row's set ``masks``; ``recovered`` (which of its
+        modalities are recovered) is unused: the class posterior has no
+        recovery term."""
         pred = logits.argmax(-1)
         # float64: the (n, D) x (D, K) product would otherwise round
         # differently with the number of candidates scored together, and the
@@ -242,7 +245,8 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
     base_rows = has_observed.nonzero()[:, 0]
     if base_rows.numel():
         base_logits, base_z = _forward(network, cache, base_rows, current[base_rows])
-        score = scorer(base_logits, base_z, current[base_rows])
+        score = scorer(base_logits, base_z, current[base_rows],
+                       torch.zeros_like(current[base_rows]))
         logits[base_rows] = base_logits
         cur_log_p[base_rows] = score.log_p
         cur_log_ics[base_rows] = score.log_ics
@@ -265,7 +269,7 @@ def select(network, tokens, observed, scorer, reward_rule, strategy="iterative",
             if not sample.numel():
                 break
         pair_logits, pair_z = _forward(network, cache, sample, masks)
-        score = scorer(pair_logits, pair_z, masks)
+        score = scorer(pair_logits, pair_z, masks, masks & ~observed[sample])
         reward = _checked(reward_rule(LatentScore(cur_log_p[sample], cur_log_ics[sample]),
                                       score), reward_rule, sample.shape[0])
 

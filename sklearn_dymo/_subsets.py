@@ -9,9 +9,23 @@ modality. A mask that ends up empty is skipped by the loss.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from ._masks import subset_bits
+
+
+def random_observed_subsets(observed, rng):
+    """Per row, a random nonempty subset of its ``observed`` modalities.
+
+    The size is uniform in 1..(modalities observed), then the members
+    uniform among them (numpy; for the statistics ``fit`` measures after
+    training). Every row must observe at least one modality.
+    """
+    n, m = observed.shape
+    size = rng.integers(1, observed.sum(1) + 1)
+    order = np.where(observed, rng.random((n, m)), np.inf).argsort(1).argsort(1)
+    return observed & (order < size[:, None])
 
 
 class UniformSubsetSampler:

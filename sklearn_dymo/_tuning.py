@@ -118,8 +118,10 @@ def hidden_modalities(observed, train_observed, missingness, n_modalities, rng):
 def policy_outputs(module, chunks, scorer, calibrate, policies, device, transform):
     """Every policy's outputs on the rows of ``chunks``, one encoding per chunk.
 
-    Task-independent: ``transform(logits) -> ndarray`` turns each policy's
-    final logits into the task's outputs (probabilities, mean and spread).
+    Task-independent: ``transform(logits, used, recovered) -> ndarray`` turns
+    each policy's final logits (with the modalities each row used, and the
+    recovered ones among them) into the task's outputs (probabilities, mean
+    and spread).
 
     Returns
     -------
@@ -136,8 +138,9 @@ def policy_outputs(module, chunks, scorer, calibrate, policies, device, transfor
             rule = get_reward_rule(calibrate, policy.calibration_strength)
             out = select(module, tokens, observed, scorer, rule, policy.selection,
                          threshold=policy.reward_threshold, linear=linear)
-            outputs[i].append(transform(out.logits))
-            steps[i].append((out.final_mask & ~observed).sum(1).cpu().numpy())
+            recovered = out.final_mask & ~observed
+            outputs[i].append(transform(out.logits, out.final_mask, recovered))
+            steps[i].append(recovered.sum(1).cpu().numpy())
     return ([np.concatenate(o) for o in outputs], [np.concatenate(a) for a in steps])
 
 
@@ -173,7 +176,7 @@ def score_policies(module, chunks, y, n_classes, scorer, calibrate, policies, de
     """
     probas, steps = policy_outputs(
         module, chunks, scorer, calibrate, policies, device,
-        lambda logits: torch.softmax(logits.double(), -1).cpu().numpy())
+        lambda logits, used, recovered: torch.softmax(logits.double(), -1).cpu().numpy())
     labels = np.arange(n_classes)
     table = [
         policy_row(policy, added,

@@ -70,7 +70,11 @@ def test_selection_path_rewards_and_strategies(fitted):
 
 
 def test_reward_is_the_log_variance_reduction(fitted):
-    """Uncalibrated, a reward is 0.5 log(var_S / var_{S+u}) of the predicted variances."""
+    """Uncalibrated, a reward is 0.5 log(var_S / var_{S+u}) of the model's variances.
+
+    The model's variance of ``S + u`` is the head's, times the held-out factor
+    of two-modality sets, plus the recovery variance of the recovered ``u``.
+    """
     reg, X, _, modalities = fitted
     reg = pickle.loads(pickle.dumps(reg)).set_params(calibrate=False)
     X_missing = X[:20].copy()
@@ -86,6 +90,8 @@ def test_reward_is_the_log_variance_reduction(fitted):
         with torch.no_grad():
             logits, _ = module(x[row.sample:row.sample + 1], mask[None])
         var = (gaussian_params(logits.double())[1] * reg._target_encoding.scale ** 2).item()
+        u = reg.modality_names_.index(row.modality)
+        var = var * reg.variance_scale_[1] + reg.recovery_std_[u] ** 2
         expected = 0.5 * np.log(var_observed[row.sample] / var)
         assert row.reward == pytest.approx(expected, abs=1e-5)  # float32 network
 
