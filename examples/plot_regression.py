@@ -60,7 +60,7 @@ for strategy in ("observed", "all", "iterative"):
 # counts, so iterative selection rarely adds one and stays level with
 # observed-only, while ``all`` loses R^2 (docs/benchmarks.md, "Regression").
 print("recovery std per modality:",
-      dict(zip(reg.modality_names_, reg.recovery_std_.round(1))))
+      {name: round(float(v), 1) for name, v in zip(reg.modality_names_, reg.recovery_std_)})
 mean, std = reg.predict(X_test_missing, return_std=True)  # stores the selection
 rewards = reg.selection_rewards_
 print(rewards.head(6).to_string(index=False))
