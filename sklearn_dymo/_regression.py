@@ -31,6 +31,7 @@ from torch.nn import functional as F
 
 from ._calibration import log_ics
 from ._rewards import LatentScore
+from ._subsets import random_observed_subsets
 from ._tuning import policy_outputs, policy_row, rank_by
 from ._validation import check_target_rows
 
@@ -166,6 +167,30 @@ class RegressionScorer:
 MIN_HOLDOUT_ROWS = 10
 
 
+#: Predictions of held-out rows (under random subsets) behind the variance factors.
+HOLDOUT_PREDICTIONS = 2000
+#: At most this many subsets per held-out row.
+MAX_HOLDOUT_DRAWS = 8
+
+
+def holdout_predictions(held, observed, seed):
+    """Rows and modality sets of the held-out predictions behind the variance factors.
+
+    Each held-out row (``held``: indices into ``observed``, rows observing
+    something) is predicted from all it observes and from random subsets of
+    it: the network's variance may be off by different factors for
+    different numbers of modalities. Empty when fewer than
+    ``MIN_HOLDOUT_ROWS`` rows are held out.
+    """
+    if held.size < MIN_HOLDOUT_ROWS:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, observed.shape[1]), dtype=bool)
+    draws = int(np.clip(np.ceil(HOLDOUT_PREDICTIONS / held.size), 1, MAX_HOLDOUT_DRAWS))
+    rows = np.repeat(held, draws)
+    masks = random_observed_subsets(observed[rows], np.random.default_rng(seed))
+    masks[::draws] = observed[held]
+    return rows, masks
+
+
 def variance_holdout_split(n_samples, fraction, seed):
     """Sorted (fit, held-out) row indices for ``variance_holdout``; held-out None if off."""
     n_held = int(round(fraction * n_samples))
@@ -204,6 +229,15 @@ class VarianceCalibration:
         total = np.bincount(sizes, weights=ratio, minlength=masks.shape[1])
         return cls(np.where(count >= MIN_HOLDOUT_ROWS, total / np.maximum(count, 1),
                             ratio.mean()))
+
+    @classmethod
+    @torch.no_grad()
+    def from_network(cls, module, x, masks, y_std, device):
+        """Fit on the network's predictions of rows ``x`` under ``masks``."""
+        module.eval()
+        logits, _ = module(x.to(device), torch.as_tensor(masks, device=device))
+        mean, var = gaussian_params(logits.double().cpu())
+        return cls.fit(mean, var, torch.as_tensor(y_std, dtype=torch.float64), masks)
 
     def __call__(self, masks):
         """Factor of each row's set (bool Tensor (n, M)), float64 Tensor (n,)."""

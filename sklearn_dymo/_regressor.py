@@ -25,28 +25,16 @@ from ._regression import (
     TargetEncoding,
     check_targets,
     gaussian_log_likelihood,
-    gaussian_params,
-    MIN_HOLDOUT_ROWS,
-    VarianceCalibration,
-    variance_holdout_split,
     rank_regression_policies,
     ridge_start,
     score_regression_policies,
 )
-from ._recovery import fit_recoverer, recover
-from ._recovery_error import recovery_variance
 from ._regression_loss import GaussianPrototypeLoss
-from ._subsets import random_observed_subsets
-from ._tensors import to_network_input
+from ._regression_variance import RegressionVarianceMixin
 from ._tuning import MAX_TUNING_ROWS
 
-#: Predictions of held-out rows (under random subsets) behind ``variance_scale_``.
-HOLDOUT_PREDICTIONS = 2000
-#: At most this many subsets per held-out row.
-MAX_HOLDOUT_DRAWS = 8
 
-
-class DyMoRegressor(RegressorMixin, BaseDyMo):
+class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
     """Regressor with inference-time dynamic modality selection (DyMo).
 
     A *modality* is a group of columns of ``X``. One network is trained to
@@ -439,60 +427,6 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
         table = score_regression_policies(module, chunks, y, encoding, scorer,
                                           self.calibrate, policies, self.device_)
         return rank_regression_policies(table, self.tuning_scoring)
-
-    def _fit_network(self, values, missing, observed, y_enc, seed):
-        """The shared fit, on all rows but those that recalibrate the variance."""
-        n_mod = observed.shape[1]
-        fit_rows, held = variance_holdout_split(values.shape[0], self.variance_holdout, seed)
-        self.variance_scale_ = np.ones(n_mod)
-        self._variance_calibration = None
-        if held is None:
-            return super()._fit_network(values, missing, observed, y_enc, seed)
-        super()._fit_network(values[fit_rows], missing[fit_rows], observed[fit_rows],
-                             y_enc[fit_rows], seed)
-        held = held[observed[held].any(1)]
-        if held.size < MIN_HOLDOUT_ROWS:
-            return None
-        # Each held-out row is predicted from all it observes and from random
-        # subsets of it: the network's variance may be off by different
-        # factors for different numbers of modalities.
-        draws = int(np.clip(np.ceil(HOLDOUT_PREDICTIONS / held.size), 1, MAX_HOLDOUT_DRAWS))
-        rows = np.repeat(held, draws)
-        masks = random_observed_subsets(observed[rows], np.random.default_rng(seed))
-        masks[::draws] = observed[held]
-        values, missing = self._one_hot(values[rows], missing[rows])
-        x = to_network_input(self.scaler_.transform(np.where(missing, np.nan, values)))
-        module = self.net_.module_.eval()
-        with torch.no_grad():
-            logits, _ = module(x.to(self.device_), torch.as_tensor(masks, device=self.device_))
-        mean, var = gaussian_params(logits.double().cpu())
-        calibration = VarianceCalibration.fit(
-            mean, var, torch.as_tensor(y_enc[rows, 0], dtype=torch.float64), masks)
-        self._variance_calibration = calibration
-        self.variance_scale_ = calibration.by_size
-        return None
-
-    def _fit_recovery_error(self, values, missing, observed, x, seed):
-        """Out-of-fold recovery variance per modality (``_recovery_error``)."""
-        n_mod = len(self.modality_names_)
-        variance = np.zeros(n_mod)
-        if self.recovery_variance and self.recoverer_ is not None:
-            layout = self._one_hot_layout
-
-            def recover_rows(recoverer, blanked):
-                missing_b = np.isnan(blanked)
-                filled = recover(recoverer, blanked, missing_b)
-                if layout is not None:
-                    filled = layout.snap(filled, missing_b)
-                return to_network_input(self.scaler_.transform(filled))
-
-            variance = recovery_variance(
-                self.net_.module_, x, np.where(missing, np.nan, values), observed,
-                self._network_spec.columns,
-                lambda rows: fit_recoverer(self.recoverer, rows, default_seed=seed),
-                recover_rows, lambda logits: gaussian_params(logits)[0], seed)
-        self._recovery_variance = variance
-        self.recovery_std_ = np.sqrt(variance) * self._target_encoding.scale
 
     def _make_scorer(self):
         """Information gain (nats, recovery variance included) and the ICS of the
