@@ -121,8 +121,11 @@ def run_condition(name, data, seed, X_tr, y_tr, X_te, y_te, train_eta, tests, ar
     models = {}
     for vname, params in variants.items():
         t = time.perf_counter()
+        # partial_fill="gaussian": what the default (KNN) recoverer gets with
+        # partial_fill="auto"; the rows of the other recoverers turn it off.
         clf = DyMoClassifier(modalities=data.modalities, recoverer=make_imputers(seed)["simple"],
-                             max_epochs=args.max_epochs, random_state=seed, **params)
+                             partial_fill="gaussian", max_epochs=args.max_epochs,
+                             random_state=seed, **params)
         clf.fit(X_fit, y_tr)
         fit_s = time.perf_counter() - t
         models[vname] = clf
@@ -145,6 +148,7 @@ def run_condition(name, data, seed, X_tr, y_tr, X_te, y_te, train_eta, tests, ar
             recs = RECOVERERS if vname == "dymo" else ("knn",)
             for rec in recs:
                 clf.recoverer_ = LookupRecoverer(sources[rec])
+                clf.set_params(partial_fill="gaussian" if rec == "knn" else "recoverer")
                 probas = {}
                 for strategy, calibrate in POLICIES:
                     if calibrate is not None:

@@ -53,13 +53,19 @@ from ._categorical import (
     resolve_categorical_features,
 )
 from ._distances import DISTANCES
+from ._inference import SELECTIONS, InferenceMixin, _row_chunks
 from ._losses import PrototypeUpdate
 from ._masks import blank_modalities, missing_entries, observed_modalities
 from ._modalities import resolve_modalities, split_indicator_columns
 from ._network import DyMoNetwork
-from ._params import check_int, check_real, resolve_optimizer, resolve_tuning_missingness
+from ._params import (
+    check_int,
+    check_real,
+    resolve_optimizer,
+    resolve_tuning_missingness,
+)
+from ._partial_fill import fit_modality_gaussians
 from ._persistence import VersionedPickleMixin
-from ._inference import SELECTIONS, InferenceMixin, _row_chunks
 from ._prototypes import compute_subset_statistics, describe_unsupported
 from ._recovery import check_recoverer, fit_recoverer
 from ._rewards import get_reward_rule
@@ -76,11 +82,12 @@ LINEAR_START_ROWS = 10_000
 #: Parameters that came with the backbone of docs/backbone.md, at the values
 #: that reproduce the network before them (for older pickles).
 PARAMETERS_BEFORE_BACKBONE = {"linear_path": False, "scaling": "standard",
-                              "lr_schedule": "constant"}
+                              "lr_schedule": "constant", "partial_fill": "recoverer"}
 
-#: Values of the ``lr_schedule`` and ``scaling`` parameters.
+#: Values of the ``lr_schedule``, ``scaling`` and ``partial_fill`` parameters.
 LR_SCHEDULES = ("cosine", "constant")
 SCALINGS = ("robust", "standard")
+PARTIAL_FILLS = ("auto", "gaussian", "recoverer")
 
 
 class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
@@ -135,7 +142,8 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         check_real("prototype_weight", self.prototype_weight, 0.0)
         check_real("lr", self.lr, 0.0, low_open=True)
         check_real("weight_decay", self.weight_decay, 0.0)
-        for name, allowed in (("lr_schedule", LR_SCHEDULES), ("scaling", SCALINGS)):
+        for name, allowed in (("lr_schedule", LR_SCHEDULES), ("scaling", SCALINGS),
+                              ("partial_fill", PARTIAL_FILLS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got "
                                  f"{getattr(self, name)!r}")
@@ -294,15 +302,25 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
             module, chunks, y_enc[rows], self._make_scorer(),
             policy_grid(self.calibration_strength, self.reward_threshold))
 
+    def _uses_partial_gaussians(self):
+        """``partial_fill`` resolved: "auto" means the Gaussians with the default recoverer."""
+        fill = self.partial_fill
+        return fill == "gaussian" or (fill == "auto" and self.recoverer is None)
+
     def _fit_network(self, values, missing, observed, y_enc, seed):
         """Fit the recoverer, the scaler, the network and the selection statistics."""
         values, missing = self._one_hot(values, missing)
+        layout = self._one_hot_layout
+        self._partial_gaussians = None
         if self._indicator_of:
             self.recoverer_ = None
         else:
             self.recoverer_ = fit_recoverer(self.recoverer, values, default_seed=seed)
+            if self._uses_partial_gaussians():
+                self._partial_gaussians = fit_modality_gaussians(
+                    np.where(missing, np.nan, values), missing, self._network_spec.columns,
+                    skip=None if layout is None else layout.one_hot_columns)
 
-        layout = self._one_hot_layout
         self.scaler_ = ColumnScaler.fit(
             values, missing, unscaled=None if layout is None else layout.one_hot_columns,
             method=self.scaling)

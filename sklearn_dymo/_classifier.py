@@ -41,26 +41,22 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
     Parameters
     ----------
     modalities : dict, list of lists, "auto", "prefix" or None, default=None
-        Column groups: ``dict`` name -> columns (names or integer
-        positions), a list of column lists (named ``m0``, ``m1``, ...), or
-        ``None`` for one modality per column. Every column must belong to
-        exactly one modality. ``"prefix"``: one modality per ``<name>__``
-        column prefix (the names a ``ColumnTransformer`` writes; a column
-        without one is an error). ``"auto"``: columns missing together in
-        the training data form a modality (:func:`detect_modalities`;
-        prefixes, with a warning, when nothing is missing). The groups
-        found are in ``modality_names_`` and ``modality_columns_``. When
-        ``X`` carries ``missing__<col>`` indicator columns (from
-        :class:`ModalityRecoverer`), columns refer to the value columns
-        only.
+        Column groups: ``dict`` name -> columns (names or positions), a
+        list of column lists (named ``m0``, ``m1``, ...), ``None`` (one per
+        column), ``"prefix"`` (one per ``<name>__`` column prefix) or
+        ``"auto"`` (columns missing together in training,
+        :func:`detect_modalities`; prefixes, with a warning, when nothing is
+        missing). Every column belongs to exactly one modality (found:
+        ``modality_names_``, ``modality_columns_``). With ``missing__<col>``
+        indicator columns (:class:`ModalityRecoverer`), columns are the
+        value columns only.
     recoverer : object with ``fit`` and ``transform``, default=None
         Fills missing entries at predict time (``IterativeImputer``,
-        ``KNNImputer``, your own). Cloned into ``recoverer_`` and fitted on
-        the training ``X``. ``None`` uses ``ModalityKNNImputer()``
-        (KNNImputer's values). It sees a float64 copy of the value columns;
-        a categorical column reaches it as its one-hot block, NaN where
-        missing, snapped back to one category after recovery
-        (docs/recoverers.md). Ignored when ``X`` carries indicator columns.
+        ``KNNImputer``, your own); cloned into ``recoverer_``, fitted on the
+        training ``X``. ``None``: ``ModalityKNNImputer()`` (KNNImputer's
+        values). It sees float64 value columns, a categorical column as its
+        one-hot block (NaN where missing), snapped back to one category
+        after recovery (docs/recoverers.md). Ignored with indicator columns.
     categorical_features : "from_dtype", array-like of str, int or bool, or None, \
             default="from_dtype"
         Columns holding categories rather than numbers. ``"from_dtype"``:
@@ -104,12 +100,14 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         (speed and changed predictions: docs/performance.md).
     min_observed_fraction : float in (0, 1], default=0.5
         At predict time, a modality with at least this fraction of its
-        entries present starts as observed (its missing entries are
-        recovered, and it is not a selection candidate). 1.0 is the
-        paper's rule: a partly observed modality is a candidate like a
-        wholly missing one. 0.5 measured best (docs/selection.md; 1.0 fell
-        up to 6.6 points behind). Training uses fully present modalities
-        only.
+        entries present starts as observed (gaps recovered; not a candidate).
+        1.0 is the paper's rule; 0.5 measured best (docs/selection.md: 1.0
+        fell up to 6.6 points behind). Training uses full modalities only.
+    partial_fill : {"auto", "gaussian", "recoverer"}, default="auto"
+        Gaps in a partly observed modality: ``"gaussian"``, their mean given
+        its present entries under a Gaussian of its numeric columns (up to
+        64; docs/recoverers.md); ``"recoverer"``, the recoverer's values;
+        ``"auto"``: ``"gaussian"`` with the default recoverer only.
     tuning_fraction : float in (0, 1), default=0.2
         ``selection="auto"`` only: fraction of the training rows held out,
         stratified, to tune the selection (at most 2,000 rows).
@@ -283,6 +281,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         reward_threshold=0.0,
         max_candidates=None,
         min_observed_fraction=0.5,
+        partial_fill="auto",
         tuning_fraction=0.2,
         tuning_missingness="auto",
         tuning_scoring="log_loss",
@@ -328,6 +327,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         self.reward_threshold = reward_threshold
         self.max_candidates = max_candidates
         self.min_observed_fraction = min_observed_fraction
+        self.partial_fill = partial_fill
         self.tuning_fraction = tuning_fraction
         self.tuning_missingness = tuning_missingness
         self.tuning_scoring = tuning_scoring

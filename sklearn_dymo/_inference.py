@@ -22,10 +22,17 @@ from ._explain import build_explanation
 from ._fusion import pad_rows
 from ._masks import observed_modalities
 from ._memory import release_freed_memory
+from ._partial_fill import fill_partial_gaps
 from ._recovery import recover
 from ._result import SelectionResult
 from ._rewards import get_reward_rule
-from ._selection import STRATEGIES, concat_records, paths_from_masks, paths_from_records, select
+from ._selection import (
+    STRATEGIES,
+    concat_records,
+    paths_from_masks,
+    paths_from_records,
+    select,
+)
 from ._tensors import to_network_input
 
 #: Rows encoded and selected together at predict time (bounds memory).
@@ -64,6 +71,10 @@ class InferenceMixin:
             recovered = values
         else:
             recovered = recover(self.recoverer_, values, missing)
+            gaussians = getattr(self, "_partial_gaussians", None)  # None: pickled before
+            if gaussians is not None and self.partial_fill != "recoverer":
+                # Gaps in a partly observed modality: its Gaussian conditional mean.
+                recovered = fill_partial_gaps(values, missing, recovered, gaussians)
         layout = getattr(self, "_one_hot_layout", None)
         if layout is not None:
             recovered = layout.snap(recovered, missing)

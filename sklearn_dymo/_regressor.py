@@ -88,12 +88,14 @@ class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
         most about the target on their own (Gaussian information, nats).
     min_observed_fraction : float in (0, 1], default=0.5
         At predict time, a modality with at least this fraction of its
-        entries present starts as observed (its missing entries are
-        recovered; it is not a candidate). 1.0: only fully present
-        modalities are observed (the paper's rule). The default is the
-        classifier's, measured there (``benchmarks/partial_observation.py``);
-        it changes nothing when modalities go missing whole. Training uses
-        fully present ones only.
+        entries present starts as observed (gaps recovered; not a candidate);
+        the classifier's default, measured there. 1.0 is the paper's rule.
+        Training uses fully present modalities only.
+    partial_fill : {"auto", "gaussian", "recoverer"}, default="auto"
+        Gaps in a partly observed modality: ``"gaussian"``, their mean given
+        its present entries under a Gaussian of its numeric columns (up to
+        64; docs/recoverers.md); ``"recoverer"``, the recoverer's values;
+        ``"auto"``: ``"gaussian"`` with the default recoverer only.
     tuning_fraction : float in (0, 1), default=0.2
         ``selection="auto"`` only: fraction of rows held out (at most 2,000).
     tuning_missingness : "auto", "patterns", "rates" or list of float, default="auto"
@@ -254,6 +256,7 @@ class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
         reward_threshold=0.0,
         max_candidates=None,
         min_observed_fraction=0.5,
+        partial_fill="auto",
         tuning_fraction=0.2,
         tuning_missingness="auto",
         tuning_scoring="nll",
@@ -302,6 +305,7 @@ class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
         self.reward_threshold = reward_threshold
         self.max_candidates = max_candidates
         self.min_observed_fraction = min_observed_fraction
+        self.partial_fill = partial_fill
         self.tuning_fraction = tuning_fraction
         self.tuning_missingness = tuning_missingness
         self.tuning_scoring = tuning_scoring
