@@ -311,19 +311,20 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         """Fit the recoverer, the scaler, the network and the selection statistics."""
         values, missing = self._one_hot(values, missing)
         layout = self._one_hot_layout
-        self._partial_gaussians = None
         if self._indicator_of:
             self.recoverer_ = None
         else:
             self.recoverer_ = fit_recoverer(self.recoverer, values, default_seed=seed)
-            if self._uses_partial_gaussians():
-                self._partial_gaussians = fit_modality_gaussians(
-                    np.where(missing, np.nan, values), missing, self._network_spec.columns,
-                    skip=None if layout is None else layout.one_hot_columns)
 
+        # The scaler first: it names columns whose values overflow.
         self.scaler_ = ColumnScaler.fit(
             values, missing, unscaled=None if layout is None else layout.one_hot_columns,
             method=self.scaling)
+        self._partial_gaussians = None
+        if self.recoverer_ is not None and self._uses_partial_gaussians():
+            self._partial_gaussians = fit_modality_gaussians(
+                np.where(missing, np.nan, values), missing, self._network_spec.columns,
+                skip=None if layout is None else layout.one_hot_columns)
         # Only observed entries are ever unmasked in training; the rest is 0.
         x = to_network_input(self.scaler_.transform(np.where(missing, np.nan, values)))
         observed_t = torch.as_tensor(observed)

@@ -12,9 +12,9 @@ than rows still gets a well-conditioned precision ``P``), and predict fills the 
 entries ``U`` of a row that observed the entries ``O`` of the same
 modality with ``E[x_U | x_O] = mu_U - P_UU^{-1} P_UO (x_O - mu_O)``.
 
-Rows with the same number of columns are solved together: the systems of
-a chunk of rows are padded to the modality's width (identity on the
-observed entries), so one batched solve serves them all. Entire missing
+Rows with the same number of gaps in a modality are solved together: each
+row's ``P_UU`` is gathered at its own gap positions and one batched solve
+serves them all (a row's answer does not depend on the rows beside it). Entire missing
 modalities, categorical (one-hot) columns and modalities wider than
 ``MAX_COLUMNS`` numeric columns keep the recoverer's values.
 """
@@ -28,10 +28,11 @@ import torch
 
 #: Fewer training rows with the whole modality observed: no Gaussian for it.
 MIN_ROWS = 10
-#: Rows whose systems are solved in one batched call (memory: rows * width^2).
+#: Rows whose systems are solved in one batched call (memory: rows * gaps^2).
 SOLVE_ROWS = 256
 #: Wider modalities keep the recoverer's values: each row's solve costs the
-#: cube of the width (mfeat's 240 pixel columns: about 300 rows/s).
+#: cube of its gaps (every mfeat modality refilled, 240-column ones included:
+#: predict at about 1,400 rows/s instead of 4,800).
 MAX_COLUMNS = 64
 
 
@@ -68,6 +69,11 @@ def fit_modality_gaussians(values, missing, columns, skip=None):
             gaussians.append(None)  # nothing to condition on, too wide, or too few rows
             continue
         block = values[np.ix_(complete, cols)]
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = np.isfinite(block.std(0)).all()
+        if not finite:  # values near the float64 limit: no Gaussian to fit
+            gaussians.append(None)
+            continue
         # Shrinkage pulls towards a multiple of the identity: on columns of
         # very different scales (an area next to a smoothness) it would
         # erase the small ones' relations, so it works on z-scores.
@@ -107,17 +113,22 @@ def fill_partial_gaps(values, missing, recovered, gaussians):
         if out is None:
             out = recovered.copy()
         precision = torch.as_tensor(gaussian.precision)
-        for start in range(0, rows.size, SOLVE_ROWS):
-            part = rows[start:start + SOLVE_ROWS]
-            gap = gaps[part]
-            u = torch.as_tensor(gap, dtype=torch.float64)
-            centred = torch.as_tensor(
-                np.where(gap, 0.0, values[np.ix_(part, cols)] - gaussian.mean))
-            # P_UU on the gaps, identity on the present entries.
-            system = u[:, :, None] * precision * u[:, None, :] + torch.diag_embed(1 - u)
-            rhs = -(u[:, :, None] * precision) @ centred[:, :, None]
-            shift = torch.linalg.solve(system, rhs)[:, :, 0].numpy()
-            block = out[np.ix_(part, cols)]
-            block[gap] = (gaussian.mean + shift)[gap]
-            out[np.ix_(part, cols)] = block
+        # Rows with the same number of gaps share one batched solve of their
+        # gaps' systems, each gathered from P at its own gap positions.
+        n_gaps = gaps[rows].sum(1)
+        for size in np.unique(n_gaps):
+            group = rows[n_gaps == size]
+            for start in range(0, group.size, SOLVE_ROWS):
+                part = group[start:start + SOLVE_ROWS]
+                gap = gaps[part]
+                # Column positions of each row's gaps, in increasing order.
+                where = torch.as_tensor(np.nonzero(gap)[1].reshape(part.size, size))
+                centred = torch.as_tensor(
+                    np.where(gap, 0.0, values[np.ix_(part, cols)] - gaussian.mean))
+                system = precision[where[:, :, None], where[:, None, :]]
+                rhs = -(precision[where] @ centred[:, :, None])
+                shift = torch.linalg.solve(system, rhs)[:, :, 0].numpy()
+                block = out[np.ix_(part, cols)]
+                block[gap] = (gaussian.mean[where.numpy()] + shift).ravel()
+                out[np.ix_(part, cols)] = block
     return recovered if out is None else out
