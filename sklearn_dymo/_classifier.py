@@ -102,7 +102,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         At predict time, a modality with at least this fraction of its
         entries present starts as observed (gaps recovered; not a candidate).
         1.0 is the paper's rule; 0.5 measured best (docs/selection.md: 1.0
-        fell up to 6.6 points behind). Training uses full modalities only.
+        fell up to 8 points behind). Training uses full modalities only.
     partial_fill : {"auto", "gaussian", "recoverer"}, default="auto"
         Gaps in a partly observed modality: ``"gaussian"``, their mean given
         its present entries under a Gaussian of its numeric columns (up to
