@@ -72,7 +72,8 @@ def draw_pairs(observed, rng):
 @torch.no_grad()
 def _means(module, x, masks, mean_of):
     module.eval()
-    parts = [mean_of(module(x[i:i + CHUNK], masks[i:i + CHUNK])[0])
+    device = next(module.parameters()).device  # x lives on the CPU
+    parts = [mean_of(module(x[i:i + CHUNK].to(device), masks[i:i + CHUNK].to(device))[0])
              for i in range(0, x.shape[0], CHUNK)]
     return torch.cat(parts).double().cpu().numpy()
 
