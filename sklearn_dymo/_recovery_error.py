@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from ._masks import blank_modalities
-from ._subsets import random_observed_subsets
+from ._subsets import random_observed_subsets, repeat_rows
 
 #: Pairs drawn per training row are raised until about this many in all.
 TARGET_PAIRS = 2000
@@ -58,8 +58,7 @@ def draw_pairs(observed, rng):
     if not eligible.size:
         return np.zeros(0, dtype=np.int64), np.zeros((0, observed.shape[1]), bool), \
             np.zeros(0, dtype=np.int64)
-    draws = int(np.clip(np.ceil(TARGET_PAIRS / eligible.size), 1, MAX_DRAWS_PER_ROW))
-    rows = np.repeat(eligible, draws)
+    rows, _ = repeat_rows(eligible, TARGET_PAIRS, MAX_DRAWS_PER_ROW)
     obs = observed[rows]
     n_pairs, n_mod = obs.shape
     # u: a uniform pick among the row's observed modalities.

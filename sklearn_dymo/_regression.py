@@ -31,7 +31,7 @@ from torch.nn import functional as F
 
 from ._calibration import log_ics
 from ._rewards import LatentScore
-from ._subsets import random_observed_subsets
+from ._subsets import random_observed_subsets, repeat_rows
 from ._tuning import policy_outputs, policy_row, rank_by
 from ._validation import check_target_rows
 
@@ -184,8 +184,7 @@ def holdout_predictions(held, observed, seed):
     """
     if held.size < MIN_HOLDOUT_ROWS:
         return np.zeros(0, dtype=np.int64), np.zeros((0, observed.shape[1]), dtype=bool)
-    draws = int(np.clip(np.ceil(HOLDOUT_PREDICTIONS / held.size), 1, MAX_HOLDOUT_DRAWS))
-    rows = np.repeat(held, draws)
+    rows, draws = repeat_rows(held, HOLDOUT_PREDICTIONS, MAX_HOLDOUT_DRAWS)
     masks = random_observed_subsets(observed[rows], np.random.default_rng(seed))
     masks[::draws] = observed[held]
     return rows, masks

@@ -15,6 +15,17 @@ import torch
 from ._masks import subset_bits
 
 
+def repeat_rows(rows, total, most):
+    """Each of ``rows`` repeated alike, about ``total`` in all, 1 to ``most`` times.
+
+    For the statistics ``fit`` measures on random subsets of rows: enough
+    draws on small data, bounded work on large. Returns the repeated rows
+    (each row's copies adjacent) and the number of copies.
+    """
+    copies = int(np.clip(np.ceil(total / max(rows.size, 1)), 1, most))
+    return np.repeat(rows, copies), copies
+
+
 def random_observed_subsets(observed, rng):
     """Per row, a random nonempty subset of its ``observed`` modalities.
 

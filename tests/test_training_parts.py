@@ -68,12 +68,17 @@ def test_moddrop_sampler_and_resolution():
         make_subset_sampler("bogus", 3)
 
 
-def test_loss_prototypes_follow_previous_epoch():
+def _two_samples_on_their_prototypes():
+    """A two-class loss and two samples whose latents are the class axes."""
     loss = DyMoLoss(n_classes=2, latent_dim=2, distance="sqeuclidean", temperature=0.1)
     logits = torch.zeros(2, 1, 2)
     z = torch.tensor([[[1.0, 0.0]], [[0.0, 1.0]]])
     masks = torch.ones(2, 1, 3, dtype=torch.bool)
-    y = torch.tensor([0, 1])
+    return loss, logits, z, masks, torch.tensor([0, 1])
+
+
+def test_loss_prototypes_follow_previous_epoch():
+    loss, logits, z, masks, y = _two_samples_on_their_prototypes()
     ce_only = loss(logits, z, masks, y, accumulate=True)
     assert ce_only.item() == pytest.approx(math.log(2))
     loss.end_epoch()
@@ -119,11 +124,7 @@ def test_validation_loss_is_the_task_loss_alone():
     # Early stopping compares epochs by the validation loss: the contrastive
     # term (on only after the warm-up, its scale moving with the prototypes)
     # must not be in it, or the last warm-up epoch always looks best.
-    loss = DyMoLoss(n_classes=2, latent_dim=2, distance="sqeuclidean", temperature=0.1)
-    logits = torch.zeros(2, 1, 2)
-    z = torch.tensor([[[1.0, 0.0]], [[0.0, 1.0]]])
-    masks = torch.ones(2, 1, 3, dtype=torch.bool)
-    y = torch.tensor([0, 1])
+    loss, logits, z, masks, y = _two_samples_on_their_prototypes()
     loss(logits, z, masks, y, accumulate=True)
     loss.end_epoch()
     loss.contrastive_active = True
