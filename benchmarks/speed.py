@@ -166,8 +166,12 @@ def bench_epoch(args):
     data = make_poly_digits(random_state=0)
     X_tr, _, y_tr, _ = split(data, 0)
     n_epochs = max(args.repeats + 1, 6)
-    clf = DyMoClassifier(modalities=data.modalities, max_epochs=n_epochs,
-                         random_state=0).fit(X_tr, y_tr)
+
+    def fit_dymo():
+        return DyMoClassifier(modalities=data.modalities, max_epochs=n_epochs,
+                              random_state=0).fit(X_tr, y_tr)
+
+    clf = fit_dymo()
     n_params = sum(p.numel() for p in clf.net_.module_.parameters())
     d, k = X_tr.shape[1], 10
     # two hidden layers of width h: d*h + h + h*h + h + h*k + k parameters
@@ -183,22 +187,37 @@ def bench_epoch(args):
         def forward(self, x):
             return self.net(x)
 
-    torch.manual_seed(0)
-    mlp = NeuralNetClassifier(MLP, criterion=torch.nn.CrossEntropyLoss,
-                              optimizer=torch.optim.Adam, lr=1e-3, batch_size=128,
-                              max_epochs=n_epochs, iterator_train__shuffle=True,
-                              train_split=None, verbose=0)
     Xf = ((X_tr - X_tr.mean(0)) / (X_tr.std(0) + 1e-9)).astype(np.float32)
-    mlp.fit(Xf, y_tr.astype(np.int64))
+
+    def fit_mlp():
+        torch.manual_seed(0)
+        return NeuralNetClassifier(MLP, criterion=torch.nn.CrossEntropyLoss,
+                                   optimizer=torch.optim.Adam, lr=1e-3, batch_size=128,
+                                   max_epochs=n_epochs, iterator_train__shuffle=True,
+                                   train_split=None, verbose=0).fit(Xf, y_tr.astype(np.int64))
+
+    # Epoch times on this shared machine drift by ~10% from minute to minute:
+    # the two fits alternate, and the ratio is the median over rounds of
+    # median epoch times (the first epoch of each fit left out).
+    rounds = []
+    for r in range(args.epoch_rounds):
+        dymo = clf if r == 0 else fit_dymo()
+        mlp = fit_mlp()
+        rounds.append((float(np.median(dymo.net_.history[1:, "dur"])),
+                       float(np.median(mlp.history[1:, "dur"]))))
+    ratios = [a / b for a, b in rounds]
+    best = int(np.argsort(ratios)[len(ratios) // 2])
+    t_dymo, t_mlp = rounds[best]
     mlp_params = sum(p.numel() for p in mlp.module_.parameters())
-    t_dymo = float(np.median(clf.net_.history[1:, "dur"]))
-    t_mlp = float(np.median(mlp.history[1:, "dur"]))
     out = pd.DataFrame([{"rows": len(X_tr), "epochs_timed": n_epochs - 1,
-                         "dymo_params": n_params, "mlp_params": mlp_params,
-                         "dymo_epoch_s": t_dymo, "mlp_epoch_s": t_mlp,
-                         "ratio": t_dymo / t_mlp, "n_subsets": clf.n_subsets}])
+                         "rounds": len(rounds), "dymo_params": n_params,
+                         "mlp_params": mlp_params, "dymo_epoch_s": t_dymo,
+                         "mlp_epoch_s": t_mlp, "ratio": float(np.median(ratios)),
+                         "ratio_min": min(ratios), "ratio_max": max(ratios),
+                         "n_subsets": clf.n_subsets}])
     print(f"  epoch: DyMo {t_dymo:.3f}s ({n_params} params) vs MLP {t_mlp:.3f}s "
-          f"({mlp_params} params): ratio {t_dymo / t_mlp:.1f}", flush=True)
+          f"({mlp_params} params): ratio {np.median(ratios):.1f} (median of {len(rounds)} "
+          f"rounds, {min(ratios):.1f}-{max(ratios):.1f})", flush=True)
     return out
 
 
@@ -450,9 +469,11 @@ def report(folder, docs=None, readme=None):
         e = res["epoch"]
         parts.append("### Fit time per epoch, DyMo / plain skorch MLP\n\n" + _md(e))
         ratio = float(e.ratio.iloc[0])
+        spread = (f", {e.ratio_min.iloc[0]:.1f}-{e.ratio_max.iloc[0]:.1f} over "
+                  f"{int(e.rounds.iloc[0])} rounds" if "rounds" in e else "")
         lines.append(f"{'PASS' if ratio <= 8 else 'MISS'}  training epoch {ratio:.1f}x the plain "
-                     f"skorch MLP of the same size (target <= 8x; was 22x before the fast "
-                     f"fusion)")
+                     f"skorch MLP of the same size (target <= 8x; median{spread}; was 22x "
+                     f"before the fast fusion)")
     if "large_m" in res:
         lm = res["large_m"]
         parts.append("### Selection at large M (fast vs plain transformer, candidate "
@@ -546,6 +567,8 @@ def main():
                         help="'ann' (faiss backend at 10^5 training rows) runs only "
                              "when asked")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--epoch-rounds", type=int, default=5,
+                        help="alternating DyMo / MLP fits for the epoch ratio")
     parser.add_argument("--sweeps", nargs="+",
                         default=["predict_rows", "predict_M", "fit_rows", "fit_M"],
                         choices=["predict_rows", "predict_M", "fit_rows", "fit_M"],

@@ -47,6 +47,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 
+from ._batches import TensorBatches
 from ._categorical import (
     CategoricalEncoding,
     check_categorical_features,
@@ -414,9 +415,11 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
+            iterator_train=TensorBatches,
             iterator_train__shuffle=True,
             # Batch order from a generator this net owns, not torch's global one.
             iterator_train__generator=torch.Generator().manual_seed(batch_seed),
+            iterator_valid=TensorBatches,
             train_split=train_split,
             callbacks=callbacks,
             device=self.device,

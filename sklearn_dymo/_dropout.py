@@ -20,8 +20,8 @@ import torch
 _LEVELS = 1 << 15
 
 
-def keep_mask(shape, p, generator=None, device=None):
-    """Bool mask of ``shape``, each entry False with probability ~``p``.
+def keep_mask(shape, p, generator=None, device=None, dtype=torch.float32):
+    """Mask of ``shape`` in ``dtype``: 0 with probability ~``p``, else 1.
 
     Returns the mask and the exact keep probability it was drawn with.
     """
@@ -32,7 +32,10 @@ def keep_mask(shape, p, generator=None, device=None):
     bits.random_(generator=generator)
     uniform = bits.view(torch.int16)[:numel].view(shape) & (_LEVELS - 1)
     cut = round(p * _LEVELS)
-    return uniform >= cut, 1.0 - cut / _LEVELS
+    # Compared straight into the float mask: a bool result converted
+    # afterwards costs about 6x as much on the CPU.
+    mask = torch.ge(uniform, cut, out=torch.empty(shape, dtype=dtype, device=device))
+    return mask, 1.0 - cut / _LEVELS
 
 
 def dropout(x, p, training, generator=None):
@@ -41,8 +44,8 @@ def dropout(x, p, training, generator=None):
         return x
     if p >= 1.0:
         return x * 0.0
-    mask, keep = keep_mask(x.shape, p, generator, x.device)
-    return x * (mask.to(x.dtype) * (1.0 / keep))
+    mask, keep = keep_mask(x.shape, p, generator, x.device, x.dtype)
+    return x * mask.mul_(1.0 / keep)
 
 
 class Dropout:
@@ -51,6 +54,10 @@ class Dropout:
     def __init__(self, training, generator=None):
         self.training = training
         self.generator = generator
+
+    def active(self, p):
+        """Whether ``drop(x, p)`` changes anything."""
+        return self.training and p > 0.0
 
     def __call__(self, x, p):
         return dropout(x, p, self.training, self.generator)

@@ -126,7 +126,9 @@ def _masked_softmax(scores, key_bias):
     these four elementwise operations, forward and backward.
     """
     scores = scores + key_bias
-    weights = (scores - scores.amax(-1, keepdim=True)).exp()
+    # The shift only keeps exp() finite: softmax does not depend on it, so no
+    # gradient flows through it (amax's backward is costly).
+    weights = (scores - scores.detach().amax(-1, keepdim=True)).exp()
     return weights / weights.sum(-1, keepdim=True)
 
 
@@ -136,15 +138,33 @@ def _attention_output(layer, probs, values, drop):
     return _merge_heads(probs @ values)
 
 
-def _cls_attention(layer, q, k, v, key_bias, drop):
-    """One query per pair ([CLS]): ``(N, H, d_head)`` q against ``(N, H, T, d_head)``.
+def _cls_attention(layer, cls_normed, tokens_normed, key_bias, drop):
+    """The last layer's attention output for [CLS] alone, ``(N, d)``.
 
-    Elementwise products and sums instead of batched 1-row matrix
-    products, which are several times slower at these sizes.
+    ``cls_normed`` (N, d) and ``tokens_normed`` (N, W, d) are the layer's
+    normalised inputs. No key or value is projected per token: with
+    ``W_k``, ``W_v`` one head's blocks of the input projection,
+    ``q . (W_k x + b_k) = (W_k^T q) . x + q . b_k`` (the last term is the
+    same for every key, so the softmax drops it) and
+    ``sum_t p_t (W_v x_t + b_v) = W_v (sum_t p_t x_t) + b_v sum_t p_t``.
+    One query per pair makes that several times cheaper than projecting
+    every visible token, forward and backward.
     """
-    scores = (q[:, :, None, :] * k).sum(-1) * q.shape[-1] ** -0.5
-    probs = drop(_masked_softmax(scores, key_bias[:, :, 0]), layer.self_attn.dropout)
-    return (probs[..., None] * v).sum(-2).flatten(1)
+    attn = layer.self_attn
+    d = cls_normed.shape[-1]
+    h = attn.num_heads
+    weight, bias = attn.in_proj_weight, attn.in_proj_bias
+    q = F.linear(cls_normed, weight[:d], bias[:d]).view(-1, h, d // h) * (d // h) ** -0.5
+    # (H, N, d_head) @ (H, d_head, d): each head's query moved to the input space.
+    query_in = (q.transpose(0, 1) @ weight[d:2 * d].view(h, d // h, d)).transpose(0, 1)
+    probs = _masked_softmax(query_in @ tokens_normed.transpose(-1, -2), key_bias)
+    probs = drop(probs, attn.dropout)
+    pooled = probs @ tokens_normed  # (N, H, d)
+    w_v, b_v = weight[2 * d:].view(h, d // h, d), bias[2 * d:].view(h, d // h)
+    attended = (pooled.transpose(0, 1) @ w_v.transpose(1, 2)).transpose(0, 1)
+    # Dropout leaves the weights summing to something other than 1.
+    weight_sum = probs.sum(-1, keepdim=True) if drop.active(attn.dropout) else 1.0
+    return (attended + weight_sum * b_v).flatten(1)
 
 
 def _compact(visible):
@@ -332,15 +352,11 @@ def _fuse(layers, norm, cache, rows, masks, tokens_per_modality, generator, repe
         attended = _attention_output(layer, probs, v, drop).flatten(0, 1).index_select(0, flat)
         x = _feed_forward(layer, _attention_block(layer, x, attended, drop), drop)
 
-    # Last layer: keys and values of the visible tokens, the rest for [CLS].
+    # Last layer: [CLS] alone reads it (see _cls_attention).
     last = layers[-1]
-    attn = last.self_attn
-    d = x.shape[-1]
     normed = last.norm1(x)
-    kv = padded(F.linear(normed, attn.in_proj_weight[d:], attn.in_proj_bias[d:]))
-    k, v = (_heads(t, attn.num_heads) for t in kv.chunk(2, -1))
     cls_pos = (slot == 0).nonzero()[:, 0]  # [CLS] is slot 0 of every pair
-    q = F.linear(normed.index_select(0, cls_pos), attn.in_proj_weight[:d], attn.in_proj_bias[:d])
-    attended = _cls_attention(last, q.view(n_pairs, attn.num_heads, -1), k, v, key_bias, drop)
+    attended = _cls_attention(last, normed.index_select(0, cls_pos), padded(normed),
+                              key_bias[:, :, 0], drop)
     cls = _attention_block(last, x.index_select(0, cls_pos), attended, drop)
     return norm(_feed_forward(last, cls, drop))

@@ -19,6 +19,10 @@ def _net(n_layers, tokens_per_modality, dropout=0.0, seed=0):
     net = DyMoNetwork(COLUMNS, n_classes=3, d_model=16, n_heads=4, encoder_hidden=8,
                       latent_dim=4, n_layers=n_layers, tokens_per_modality=tokens_per_modality,
                       dropout=dropout, seed=seed)
+    with torch.no_grad():  # attention biases start at 0; the fast path must not rely on it
+        for layer in net.transformer.layers:
+            layer.self_attn.in_proj_bias.uniform_(-0.5, 0.5, generator=torch.Generator()
+                                                  .manual_seed(seed + 1))
     return net.double()
 
 
@@ -137,3 +141,40 @@ def test_large_batches_are_split_without_changing_outputs(monkeypatch, use_repea
     monkeypatch.setattr(fusion, "MAX_SCORES", 400)
     split = net.fuse_pairs(cache, rows, flat, repeats)
     torch.testing.assert_close(split, whole, rtol=1e-12, atol=1e-12)
+
+
+def test_cls_attention_with_dropout_equals_projecting_every_token():
+    # The folded last-layer attention (no per-token key/value projection) must
+    # also hold when dropout leaves the attention weights not summing to 1.
+    from torch.nn import functional as F
+
+    from sklearn_dymo._fusion import _cls_attention
+
+    g = torch.Generator().manual_seed(5)
+    layer = _net(2, 1, dropout=0.5).transformer.layers[-1]
+    with torch.no_grad():  # biases start at 0: give the value bias a say
+        layer.self_attn.in_proj_bias.normal_(generator=g)
+    n, w, d, h = 7, 4, 16, 4
+    cls = torch.randn(n, d, generator=g, dtype=torch.float64)
+    tokens = torch.randn(n, w, d, generator=g, dtype=torch.float64)
+    valid = torch.rand(n, w, generator=g) < 0.7
+    valid[:, 0] = True
+    key_bias = torch.zeros(n, 1, w, dtype=torch.float64).masked_fill(~valid[:, None], -torch.inf)
+    keep = (torch.rand(n, h, w, generator=g) < 0.5).double() * 2.0
+
+    class FixedDrop:
+        def active(self, p):
+            return True
+
+        def __call__(self, x, p):
+            return x * keep
+
+    folded = _cls_attention(layer, cls, tokens, key_bias, FixedDrop())
+    weight, bias = layer.self_attn.in_proj_weight, layer.self_attn.in_proj_bias
+    q = F.linear(cls, weight[:d], bias[:d]).view(n, h, 1, d // h)
+    k, v = (F.linear(tokens, weight[s], bias[s]).view(n, w, h, d // h).transpose(1, 2)
+            for s in (slice(d, 2 * d), slice(2 * d, None)))
+    scores = (q @ k.transpose(-1, -2))[:, :, 0] * (d // h) ** -0.5 + key_bias
+    probs = torch.softmax(scores, -1) * keep
+    explicit = (probs[..., None] * v).sum(-2).flatten(1)
+    torch.testing.assert_close(folded, explicit, rtol=1e-12, atol=1e-12)
