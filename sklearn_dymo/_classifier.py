@@ -141,6 +141,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
     latent_dim : int, default=32
         Width of the latent space of prototypes and rewards.
     dropout : float, default=0.1
+        Transformer dropout, rounded to a multiple of 1/256.
     n_subsets : int, default=5
         Modality subsets sampled per batch (``A`` in Eq. 10).
     subset_sampler : "uniform", "moddrop" or callable, default="uniform"

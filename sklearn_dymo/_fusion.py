@@ -286,6 +286,9 @@ def _fuse_repeated(layers, norm, cache, masks, tokens_per_modality, generator, r
     step = max(1, MAX_SCORES // (cache.queries.shape[1] * seq_len * seq_len))
     # Keep every row's subsets together (the shared first-layer product).
     per = max(1, step // repeats)
+    if per >= n_rows:
+        rows = torch.arange(n_rows, device=masks.device).repeat_interleave(repeats)
+        return _fuse(layers, norm, cache, rows, masks, tokens_per_modality, generator, repeats)
     parts = []
     for start in range(0, n_rows, per):
         part = cache.rows(slice(start, start + per))

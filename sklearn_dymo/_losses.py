@@ -63,8 +63,12 @@ class DyMoLoss(nn.Module):
         if not valid.any():
             # Nothing observed in the whole batch: a zero that keeps the graph.
             return logits.sum() * 0.0
-        y_pairs = y[:, None].expand_as(valid)[valid]
-        logits, z = logits[valid], z[valid]
+        if bool(valid.all()):  # the common case: plain reshapes, no gather to undo
+            y_pairs = y[:, None].expand_as(valid).reshape(-1)
+            logits, z = logits.flatten(0, 1), z.flatten(0, 1)
+        else:
+            y_pairs = y[:, None].expand_as(valid)[valid]
+            logits, z = logits[valid], z[valid]
         loss = F.cross_entropy(logits, y_pairs, label_smoothing=self.label_smoothing)
         loss = self.with_prototype_term(loss, z, y_pairs)
         if accumulate:

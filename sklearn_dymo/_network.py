@@ -205,7 +205,8 @@ class DyMoNetwork(nn.Module):
     def encode(self, x):
         """Encode every modality once: ``(n, M, L, d_model)`` tokens."""
         tokens = [
-            enc(x[:, getattr(self, f"columns_{m}")]) for m, enc in enumerate(self.encoders)
+            enc(x.index_select(1, getattr(self, f"columns_{m}")))
+            for m, enc in enumerate(self.encoders)
         ]
         tokens = torch.stack(tokens, dim=1)
         tokens = tokens.view(x.shape[0], self.n_modalities, self.tokens_per_modality, -1)
@@ -270,7 +271,8 @@ class DyMoNetwork(nn.Module):
             return None
         # Elementwise and summed in a fixed order: a pair's value does not
         # depend on how many pairs are computed with it.
-        return (cache.linear[rows] * masks[..., None].to(cache.linear.dtype)).sum(1)
+        terms = cache.linear.index_select(0, rows)  # backward: index_add, not index_put
+        return (terms * masks[..., None].to(terms.dtype)).sum(1)
 
     def fuse(self, tokens, mask):
         """[CLS] representation of the modalities where ``mask`` is True.

@@ -139,6 +139,7 @@ class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
     encoder_hidden : int, default=128
     latent_dim : int, default=32
     dropout : float, default=0.1
+        Transformer dropout, rounded to a multiple of 1/256.
     n_subsets : int, default=5
     subset_sampler : "uniform", "moddrop" or callable, default="uniform"
     temperature : float, default=0.1
