@@ -302,10 +302,11 @@ def per_sample_select(clf, X, calibrate=True):
     proba = np.zeros((x.shape[0], n_classes))
     paths = []
     for i in range(x.shape[0]):
-        tokens = module.encode(x[i:i + 1])
+        cache = module.encode_cache(x[i:i + 1])  # tokens, linear-path terms, first layer
         current = observed[i].clone()
         if current.any():
-            logits, z = module.heads(module.fuse(tokens, current[None]))
+            logits, z = module.pair_outputs(cache, torch.zeros(1, dtype=torch.long),
+                                            current[None])
             score = scorer(logits, z, current[None])
             forced = False
         else:
@@ -319,8 +320,8 @@ def per_sample_select(clf, X, calibrate=True):
         while candidates:
             masks = current[None].repeat(len(candidates), 1)
             masks[torch.arange(len(candidates)), candidates] = True
-            cand_logits, cand_z = module.heads(module.fuse(
-                tokens.expand(len(candidates), *tokens.shape[1:]), masks))
+            cand_logits, cand_z = module.pair_outputs(
+                cache, torch.zeros(len(candidates), dtype=torch.long), masks)
             cand_score = scorer(cand_logits, cand_z, masks)
             current_score = LatentScore(score.log_p.expand(len(candidates)),
                                         score.log_ics.expand(len(candidates)))

@@ -227,12 +227,16 @@ def reference_fusion():
     """Run selection on the plain ``nn.TransformerEncoder`` (the code before the
     fast fusion): every pair's tokens gathered and every token of every
     layer computed, hidden ones included."""
+    from sklearn_dymo._fusion import FirstLayerCache
     from sklearn_dymo._network import DyMoNetwork
 
     saved = DyMoNetwork.first_layer_cache, DyMoNetwork.fuse_pairs
-    DyMoNetwork.first_layer_cache = lambda self, tokens: tokens
-    DyMoNetwork.fuse_pairs = (lambda self, tokens, rows, masks, repeats=None:
-                              self.fuse_reference(tokens[rows], masks))
+    # The "cache" holds the tokens themselves (and the linear-path terms,
+    # which the fast and the plain transformer share).
+    DyMoNetwork.first_layer_cache = (lambda self, tokens, linear=None:
+                                     FirstLayerCache(tokens, None, None, None, linear))
+    DyMoNetwork.fuse_pairs = (lambda self, cache, rows, masks, repeats=None:
+                              self.fuse_reference(cache.seq[rows], masks))
     try:
         yield
     finally:
