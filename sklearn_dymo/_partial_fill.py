@@ -1,22 +1,28 @@
 """Gaps inside a partly observed modality: the Gaussian conditional mean.
 
 A recoverer fills each missing entry from other rows (KNN: the mean of
-five neighbours'). When a modality is partly observed, its own present
-entries usually say more about the missing ones than any neighbour does:
-the columns of one modality tend to be strongly related (a tumour's
-radius, perimeter and area; polynomial features of the same pixels).
-``fit`` therefore fits, per modality, a Gaussian to its numeric columns
-over the training rows that observed all of them (mean and Ledoit-Wolf
-shrunk covariance of the z-scored columns, so a modality with more columns
-than rows still gets a well-conditioned precision ``P``), and predict fills the missing
-entries ``U`` of a row that observed the entries ``O`` of the same
-modality with ``E[x_U | x_O] = mu_U - P_UU^{-1} P_UO (x_O - mu_O)``.
+five neighbours'). When a modality is partly observed, the row's own
+present entries usually say more about the missing ones than any
+neighbour does: the columns of one modality tend to be strongly related
+(a tumour's radius, perimeter and area; polynomial features of the same
+pixels), and so are columns of different modalities (a tumour's mean
+radius and its worst radius). ``fit`` therefore fits a Gaussian (mean and
+Ledoit-Wolf shrunk covariance of the z-scored columns, so that more
+columns than rows still give a well-conditioned precision ``P``) over the
+training rows that observed all of its columns: one **joint** Gaussian of
+every modality's numeric columns when they are at most ``MAX_COLUMNS`` in
+all, else one per modality. Predict fills the missing entries ``U`` of a
+row whose present entries in the Gaussian's columns are ``O`` with
+``E[x_U | x_O] = mu_U - P_UU^{-1} P_UO (x_O - mu_O)``, and keeps it for
+the gaps of partly observed modalities only: the entries of a wholly
+missing modality are in ``U`` (they are integrated out, not conditioned
+on) but keep the recoverer's values.
 
-Rows with the same number of gaps in a modality are solved together: each
-row's ``P_UU`` is gathered at its own gap positions and one batched solve
-serves them all (a row's answer does not depend on the rows beside it). Entire missing
-modalities, categorical (one-hot) columns and modalities wider than
-``MAX_COLUMNS`` numeric columns keep the recoverer's values.
+Rows with the same number of missing entries are solved together: each
+row's ``P_UU`` is gathered at its own positions and one batched solve
+serves them all (a row's answer does not depend on the rows beside it).
+Categorical (one-hot) columns, and modalities wider than ``MAX_COLUMNS``
+numeric columns, keep the recoverer's values.
 """
 
 from __future__ import annotations
@@ -43,10 +49,35 @@ class ModalityGaussian:
     columns: np.ndarray  # positions in the value matrix
     mean: np.ndarray
     precision: np.ndarray
+    #: The modality (0, 1, ...) of each column in a joint Gaussian; None: one.
+    owner: np.ndarray = None
+
+
+def _fit_gaussian(values, missing, cols, owner=None):
+    """The Gaussian of columns ``cols`` over the rows that observed them all, or None."""
+    from sklearn.covariance import LedoitWolf
+
+    complete = ~missing[:, cols].any(1)
+    if not 2 <= cols.size <= MAX_COLUMNS or complete.sum() < MIN_ROWS:
+        return None  # nothing to condition on, too wide, or too few rows
+    block = values[np.ix_(complete, cols)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = np.isfinite(block.std(0)).all()
+    if not finite:  # values near the float64 limit: no Gaussian to fit
+        return None
+    # Shrinkage pulls towards a multiple of the identity: on columns of very
+    # different scales (an area next to a smoothness) it would erase the
+    # small ones' relations, so it works on z-scores.
+    scale = block.std(0)
+    scale[scale <= 0] = 1.0
+    model = LedoitWolf().fit(block / scale)
+    precision = model.precision_ / np.outer(scale, scale)
+    return ModalityGaussian(cols, model.location_ * scale, precision, owner)
 
 
 def fit_modality_gaussians(values, missing, columns, skip=None):
-    """One :class:`ModalityGaussian` per modality (None where it cannot be fitted).
+    """The Gaussians of the partial fill: ``[joint]``, or one per modality (None where
+    it cannot be fitted).
 
     Parameters
     ----------
@@ -57,32 +88,17 @@ def fit_modality_gaussians(values, missing, columns, skip=None):
     skip : bool ndarray (F,), optional
         Columns left to the recoverer (one-hot blocks of categorical columns).
     """
-    from sklearn.covariance import LedoitWolf
-
-    gaussians = []
-    for cols in columns:
-        cols = np.asarray(cols)
-        if skip is not None:
-            cols = cols[~skip[cols]]
-        complete = ~missing[:, cols].any(1) if cols.size else np.zeros(0, bool)
-        if not 2 <= cols.size <= MAX_COLUMNS or complete.sum() < MIN_ROWS:
-            gaussians.append(None)  # nothing to condition on, too wide, or too few rows
-            continue
-        block = values[np.ix_(complete, cols)]
-        with np.errstate(over="ignore", invalid="ignore"):
-            finite = np.isfinite(block.std(0)).all()
-        if not finite:  # values near the float64 limit: no Gaussian to fit
-            gaussians.append(None)
-            continue
-        # Shrinkage pulls towards a multiple of the identity: on columns of
-        # very different scales (an area next to a smoothness) it would
-        # erase the small ones' relations, so it works on z-scores.
-        scale = block.std(0)
-        scale[scale <= 0] = 1.0
-        model = LedoitWolf().fit(block / scale)
-        precision = model.precision_ / np.outer(scale, scale)
-        gaussians.append(ModalityGaussian(cols, model.location_ * scale, precision))
-    return gaussians
+    numeric = [np.asarray(c, dtype=np.intp) for c in columns]
+    if skip is not None:
+        numeric = [c[~skip[c]] for c in numeric]
+    if len(numeric) > 1 and sum(c.size for c in numeric) <= MAX_COLUMNS:
+        # Few columns in all: one Gaussian lets a gap draw on every modality
+        # the row observed. Training rows that saw every modality are needed.
+        owner = np.concatenate([np.full(c.size, m) for m, c in enumerate(numeric)])
+        joint = _fit_gaussian(values, missing, np.concatenate(numeric), owner)
+        if joint is not None:
+            return [joint]
+    return [_fit_gaussian(values, missing, c) for c in numeric]
 
 
 def fill_partial_gaps(values, missing, recovered, gaussians):
@@ -107,28 +123,35 @@ def fill_partial_gaps(values, missing, recovered, gaussians):
             continue
         cols = gaussian.columns
         gaps = missing[:, cols]
-        rows = np.flatnonzero(gaps.any(1) & ~gaps.all(1))
+        owner = gaussian.owner if gaussian.owner is not None else np.zeros(cols.size, int)
+        # Gaps of modalities with a present entry are refilled; the entries of
+        # a wholly missing modality are only integrated out.
+        present = (~gaps).astype(np.int64) @ (owner[:, None] == np.arange(owner.max() + 1))
+        refill = gaps & (present[:, owner] > 0)
+        rows = np.flatnonzero(refill.any(1))
         if not rows.size:
             continue
         if out is None:
             out = recovered.copy()
         precision = torch.as_tensor(gaussian.precision)
-        # Rows with the same number of gaps share one batched solve of their
-        # gaps' systems, each gathered from P at its own gap positions.
+        # Rows with the same number of missing entries share one batched solve
+        # of their systems, each gathered from P at its own positions.
         n_gaps = gaps[rows].sum(1)
         for size in np.unique(n_gaps):
             group = rows[n_gaps == size]
             for start in range(0, group.size, SOLVE_ROWS):
                 part = group[start:start + SOLVE_ROWS]
                 gap = gaps[part]
-                # Column positions of each row's gaps, in increasing order.
+                # Column positions of each row's missing entries, in increasing order.
                 where = torch.as_tensor(np.nonzero(gap)[1].reshape(part.size, size))
                 centred = torch.as_tensor(
                     np.where(gap, 0.0, values[np.ix_(part, cols)] - gaussian.mean))
                 system = precision[where[:, :, None], where[:, None, :]]
                 rhs = -(precision[where] @ centred[:, :, None])
                 shift = torch.linalg.solve(system, rhs)[:, :, 0].numpy()
+                conditional = np.empty(gap.shape)
+                conditional[gap] = (gaussian.mean[where.numpy()] + shift).ravel()
                 block = out[np.ix_(part, cols)]
-                block[gap] = (gaussian.mean[where.numpy()] + shift).ravel()
+                block[refill[part]] = conditional[refill[part]]
                 out[np.ix_(part, cols)] = block
     return recovered if out is None else out

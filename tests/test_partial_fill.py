@@ -162,3 +162,42 @@ def test_model_pickled_before_partial_fill_uses_the_recoverer(related):
     loaded.__setstate__(pickle.loads(pickle.dumps(state)))
     assert loaded.get_params()["partial_fill"] == "recoverer"
     np.testing.assert_array_equal(loaded.predict_proba(X_gap), expected)
+
+
+def test_joint_fill_draws_on_other_modalities_and_integrates_out_missing_ones():
+    mean, cov = _gaussian(6, seed=5)
+    owner = np.array([0, 0, 1, 1, 2, 2])  # modalities A, B, C of two columns each
+    gaussian = ModalityGaussian(np.arange(6), mean, np.linalg.inv(cov), owner)
+    rng = np.random.default_rng(6)
+    values = rng.normal(size=(2, 6))
+    missing = np.zeros((2, 6), dtype=bool)
+    missing[0, [1, 4, 5]] = True  # a gap in A; B present; C wholly missing
+    missing[1, [2, 3]] = True     # B wholly missing, nothing partly observed
+    values[missing] = np.nan
+    recovered = np.where(missing, 99.0, values)
+    out = fill_partial_gaps(values, missing, recovered, [gaussian])
+    o = np.array([0, 2, 3])  # conditioned on A's present entry and on B; C integrated out
+    expected = mean[1] + cov[1, o] @ np.linalg.solve(cov[np.ix_(o, o)], values[0, o] - mean[o])
+    np.testing.assert_allclose(out[0, 1], expected, rtol=1e-9)
+    # The per-modality Gaussian of A alone gives another value: B mattered.
+    alone = mean[1] + cov[1, 0] / cov[0, 0] * (values[0, 0] - mean[0])
+    assert abs(expected - alone) > 1e-3
+    np.testing.assert_array_equal(out[0, [4, 5]], [99.0, 99.0])  # C keeps the recoverer's
+    np.testing.assert_array_equal(out[1], recovered[1])
+
+
+def test_few_columns_get_one_joint_gaussian_when_rows_allow():
+    rng = np.random.default_rng(7)
+    n = 40
+    values = rng.normal(size=(n, 5))
+    missing = np.zeros(values.shape, dtype=bool)
+    columns = [np.arange(0, 2), np.arange(2, 5)]
+    (joint,) = fit_modality_gaussians(values, missing, columns)
+    np.testing.assert_array_equal(joint.columns, np.arange(5))
+    np.testing.assert_array_equal(joint.owner, [0, 0, 1, 1, 1])
+    # Fewer than MIN_ROWS rows observe both modalities: one Gaussian each.
+    missing[5:20, 0] = True
+    missing[20:, 4] = True
+    separate = fit_modality_gaussians(np.where(missing, np.nan, values), missing, columns)
+    assert len(separate) == 2 and separate[0].owner is None
+    np.testing.assert_array_equal(separate[1].columns, [2, 3, 4])
