@@ -105,9 +105,9 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         fell up to 8 points behind). Training uses full modalities only.
     partial_fill : {"auto", "gaussian", "recoverer"}, default="auto"
         Gaps in a partly observed modality: ``"gaussian"``, their mean given
-        its present entries under a Gaussian of its numeric columns (up to
-        64; docs/recoverers.md); ``"recoverer"``, the recoverer's values;
-        ``"auto"``: ``"gaussian"`` with the default recoverer only.
+        the row's present entries under a Gaussian of all numeric columns
+        (one per modality past 64; docs/recoverers.md); ``"recoverer"``, the
+        recoverer's values; ``"auto"``: ``"gaussian"`` with the default one.
     tuning_fraction : float in (0, 1), default=0.2
         ``selection="auto"`` only: fraction of the training rows held out,
         stratified, to tune the selection (at most 2,000 rows).

@@ -93,9 +93,9 @@ class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
         Training uses fully present modalities only.
     partial_fill : {"auto", "gaussian", "recoverer"}, default="auto"
         Gaps in a partly observed modality: ``"gaussian"``, their mean given
-        its present entries under a Gaussian of its numeric columns (up to
-        64; docs/recoverers.md); ``"recoverer"``, the recoverer's values;
-        ``"auto"``: ``"gaussian"`` with the default recoverer only.
+        the row's present entries under a Gaussian of all numeric columns
+        (one per modality past 64; docs/recoverers.md); ``"recoverer"``, the
+        recoverer's values; ``"auto"``: ``"gaussian"`` with the default one.
     tuning_fraction : float in (0, 1), default=0.2
         ``selection="auto"`` only: fraction of rows held out (at most 2,000).
     tuning_missingness : "auto", "patterns", "rates" or list of float, default="auto"
