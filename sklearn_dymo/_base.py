@@ -321,13 +321,14 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         self.scaler_ = ColumnScaler.fit(
             values, missing, unscaled=None if layout is None else layout.one_hot_columns,
             method=self.scaling)
+        present_only = np.where(missing, np.nan, values)
         self._partial_gaussians = None
         if self.recoverer_ is not None and self._uses_partial_gaussians():
             self._partial_gaussians = fit_modality_gaussians(
-                np.where(missing, np.nan, values), missing, self._network_spec.columns,
+                present_only, missing, self._network_spec.columns,
                 skip=None if layout is None else layout.one_hot_columns)
         # Only observed entries are ever unmasked in training; the rest is 0.
-        x = to_network_input(self.scaler_.transform(np.where(missing, np.nan, values)))
+        x = to_network_input(self.scaler_.transform(present_only))
         observed_t = torch.as_tensor(observed)
         y_t = self._target_tensor(y_enc)
 
