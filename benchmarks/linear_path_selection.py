@@ -1,0 +1,237 @@
+"""What the linear path costs selection at high missing rates, and remedies.
+
+The backbone's linear path (``linear_path=True``, docs/backbone.md) made
+the network better on complete data, but on poly_digits at eta = 0.8
+(*whole* protocol) calibrated iterative selection gains less over
+observed-only than it did before. The rewards are computed in the latent
+``z`` (prototype posterior of the predicted class), while the linear path
+adds to the logits only: ``z`` does not see part of what decides the
+prediction. This script measures the default against variants, on the
+splits, missing matrices and KNN recovery of ``accuracy.py``:
+
+- ``default``: the estimator's defaults;
+- ``no_linear_path``: ``linear_path=False``;
+- ``z_reads_linear``: the projection head reads ``[h, linear logits]``, so
+  ``z`` (rewards, prototypes, contrastive loss) sees the linear path;
+- ``z_reads_linear_detached``: the same without gradient into the linear
+  path through ``z``;
+- ``reward_class_from_transformer`` (predict time only, on the default
+  fit): the reward's predicted class comes from the transformer's logits
+  without the linear path;
+- ``linear_observed_only`` (predict time only, on the default fit): the
+  linear path sums the observed modalities' terms only, recovered ones
+  add through the transformer alone.
+
+Two training conditions: complete training rows (*whole*) and training
+rows with the same missingness (*train_whole*); eta = 0.8 by default.
+Variants that need another network are built by replacing the module
+class the estimator uses; predict-time variants patch selection. Neither
+is a public option: the script records experiments that were not kept
+(docs/benchmarks.md, "The linear path and selection").
+
+    python benchmarks/linear_path_selection.py                 # poly_digits, 3 seeds
+    python benchmarks/linear_path_selection.py --datasets mfeat --etas 0.4 0.8
+"""
+
+import argparse
+import contextlib
+import os
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+from _common import LookupRecoverer, load_dataset, make_imputers, make_missing, split
+from sklearn.base import clone
+
+import sklearn_dymo._base as base_module
+import sklearn_dymo._selection as selection_module
+from sklearn_dymo import DyMoClassifier
+from sklearn_dymo._fusion import pad_rows
+from sklearn_dymo._network import DyMoNetwork
+
+
+class LatentReadsLinear(DyMoNetwork):
+    """``z = projection([h, linear logits])`` (``detach``: no gradient into them)."""
+
+    detach = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        n_classes, d_model = self.classifier.out_features, self.d_model
+        self.projection[0] = torch.nn.Linear(d_model + n_classes, d_model)
+        if self.seed is not None:  # every weight from the seed again, as the default does
+            self.reset_parameters(torch.Generator().manual_seed(int(self.seed)))
+
+    def heads(self, h, linear=None):
+        if linear is None:
+            linear = h.new_zeros(h.shape[0], self.classifier.out_features)
+        extra = linear.detach() if self.detach else linear
+        z = self.projection(torch.cat([h, extra], -1))
+        if self.normalize_latent:
+            z = torch.nn.functional.normalize(z, dim=-1)
+        logits = self.classifier(h)
+        return logits + linear, z
+
+
+class LatentReadsLinearDetached(LatentReadsLinear):
+    detach = True
+
+
+@contextlib.contextmanager
+def network_class(cls):
+    """Fits inside build ``cls`` instead of ``DyMoNetwork``."""
+    original = base_module.DyMoNetwork
+    base_module.DyMoNetwork = cls
+    try:
+        yield
+    finally:
+        base_module.DyMoNetwork = original
+
+
+@contextlib.contextmanager
+def reward_class_from_transformer():
+    """The scorer's predicted class from ``classifier(h)``, without the linear path."""
+    original_forward = selection_module._forward
+    original_call = selection_module.LatentScorer.__call__
+    transformer_logits = {}
+
+    def _forward(network, cache, rows, masks):
+        logits, z = original_forward(network, cache, rows, masks)
+        if rows.numel():
+            h = torch.cat([network.fuse_pairs(cache, rows[s:s + selection_module.CHUNK],
+                                              masks[s:s + selection_module.CHUNK])
+                           for s in range(0, rows.shape[0], selection_module.CHUNK)])
+            transformer_logits[id(logits)] = network.classifier(pad_rows(h))[:h.shape[0]]
+        return logits, z
+
+    def __call__(self, logits, z, masks, recovered=None):
+        alt = transformer_logits.pop(id(logits), None)
+        return original_call(self, logits if alt is None else alt, z, masks, recovered)
+
+    selection_module._forward = _forward
+    selection_module.LatentScorer.__call__ = __call__
+    try:
+        yield
+    finally:
+        selection_module._forward = original_forward
+        selection_module.LatentScorer.__call__ = original_call
+
+
+@contextlib.contextmanager
+def linear_observed_only():
+    """Selection gets linear terms of the observed modalities only."""
+    import sklearn_dymo._inference as inference_module
+
+    original = selection_module.select
+
+    def select(network, tokens, observed, *args, linear=None, **kwargs):
+        if linear is not None:
+            # A row with nothing observed keeps every term (it must use recovered ones).
+            keep = observed | ~observed.any(1, keepdim=True)
+            linear = linear * keep[..., None].to(linear.dtype)
+        return original(network, tokens, observed, *args, linear=linear, **kwargs)
+
+    inference_module.select = select
+    try:
+        yield
+    finally:
+        inference_module.select = original
+
+
+FIT_VARIANTS = {
+    "default": ({}, DyMoNetwork),
+    "no_linear_path": ({"linear_path": False}, DyMoNetwork),
+    "z_reads_linear": ({}, LatentReadsLinear),
+    "z_reads_linear_detached": ({}, LatentReadsLinearDetached),
+}
+#: predict-time variants: evaluated on the default fit
+PREDICT_VARIANTS = {
+    "reward_class_from_transformer": reward_class_from_transformer,
+    "linear_observed_only": linear_observed_only,
+}
+
+
+def run(args):
+    rows = []
+    for seed in args.seeds:
+        for name in args.datasets:
+            data = load_dataset(name, seed)
+            X_tr, X_te, y_tr, y_te = split(data, seed)
+            for train_eta in args.train_etas:
+                X_fit = X_tr if train_eta == 0 else make_missing(
+                    "whole", X_tr, data.modalities, train_eta, seed + 1000)
+                knn = clone(make_imputers(seed)["knn"]).fit(X_fit)
+                etas = args.etas if train_eta == 0 else [train_eta]
+                tests = {eta: make_missing("whole", X_te, data.modalities, eta, seed)
+                         for eta in etas}
+                for variant, (params, cls) in FIT_VARIANTS.items():
+                    t = time.perf_counter()
+                    with network_class(cls):
+                        clf = DyMoClassifier(modalities=data.modalities,
+                                             recoverer=make_imputers(seed)["simple"],
+                                             partial_fill="gaussian", random_state=seed,
+                                             **params).fit(X_fit, y_tr)
+                    fit_s = time.perf_counter() - t
+                    scored = [(variant, contextlib.nullcontext)]
+                    if variant == "default":
+                        scored += list(PREDICT_VARIANTS.items())
+                    for label, patch in scored:
+                        for eta, X_miss in tests.items():
+                            clf.recoverer_ = LookupRecoverer(knn.transform(X_miss))
+                            with patch():
+                                for strategy in ("iterative", "observed", "all"):
+                                    proba = clf.select_modalities(X_miss,
+                                                                  selection=strategy).proba
+                                    acc = np.mean(clf.classes_[proba.argmax(1)] == y_te)
+                                    rows.append({"dataset": name, "seed": seed,
+                                                 "protocol": "whole" if train_eta == 0
+                                                 else "train_whole",
+                                                 "eta": eta, "variant": label,
+                                                 "selection": strategy,
+                                                 "accuracy": 100 * acc, "fit_s": fit_s})
+                    print(f"  {name} seed {seed} train_eta {train_eta}: {variant} "
+                          f"fit {fit_s:.1f}s", flush=True)
+    return pd.DataFrame(rows)
+
+
+def report(df):
+    table = df.pivot_table(index=["dataset", "protocol", "eta", "variant"],
+                           columns="selection", values="accuracy", aggfunc="mean")
+    table["iterative - observed"] = table["iterative"] - table["observed"]
+    order = list(FIT_VARIANTS) + list(PREDICT_VARIANTS)
+    table = table.reset_index()
+    table["variant"] = pd.Categorical(table["variant"], order, ordered=True)
+    table = table.sort_values(["dataset", "protocol", "eta", "variant"])
+    cols = ["dataset", "protocol", "eta", "variant", "iterative", "observed", "all",
+            "iterative - observed"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for _, r in table[cols].iterrows():
+        lines.append("| " + " | ".join(f"{v:.2f}" if isinstance(v, float) else str(v)
+                                       for v in r) + " |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", nargs="+", default=["poly_digits"])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--etas", type=float, nargs="+", default=[0.8])
+    parser.add_argument("--train-etas", type=float, nargs="+", default=[0.0, 0.8])
+    parser.add_argument("--out", default="benchmarks/results/linear_path_selection")
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "linear_path_selection.csv")
+    if not args.report_only:
+        torch.set_num_threads(1)
+        run(args).to_csv(path, index=False)
+    text = report(pd.read_csv(path))
+    with open(os.path.join(args.out, "linear_path_selection.md"), "w") as fh:
+        fh.write(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
