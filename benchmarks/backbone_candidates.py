@@ -19,10 +19,13 @@ criterion class) that the estimator uses; neither is a public option.
 
     python benchmarks/backbone_candidates.py                # breast_cancer, clinical, 3 seeds
     python benchmarks/backbone_candidates.py --datasets poly_digits mfeat --seeds 0
+    python benchmarks/backbone_candidates.py --candidates "DyMo default" \\
+        --params '{"dropout": 0.0}' '{"n_subsets": 7}' --out /tmp/sweep
 """
 
 import argparse
 import contextlib
+import json
 import math
 import os
 import time
@@ -154,7 +157,7 @@ CANDIDATES = {
 }
 
 
-def run(datasets, folds, seeds):
+def run(datasets, folds, seeds, candidates):
     rows = []
     for seed, name in ((s, n) for s in seeds for n in datasets):
         data = load_dataset(name, seed)
@@ -162,11 +165,13 @@ def run(datasets, folds, seeds):
         classes = np.unique(y)
         cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
         for fold, (tr, te) in enumerate(cv.split(X, y)):
-            for method, swap in CANDIDATES.items():
+            for method, swap in candidates.items():
+                swap = dict(swap)
+                params = swap.pop("params", {})
                 with swapped(**swap):
                     t = time.perf_counter()
-                    est = DyMoClassifier(modalities=data.modalities,
-                                         random_state=seed + fold).fit(X[tr], y[tr])
+                    est = DyMoClassifier(modalities=data.modalities, random_state=seed + fold,
+                                         **params).fit(X[tr], y[tr])
                     fit_s = time.perf_counter() - t
                     proba = est.predict_proba(X[te])
                 rows.append({"dataset": name, "seed": seed, "fold": fold, "method": method,
@@ -199,6 +204,11 @@ def main():
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
                         help="CV seeds (seed 0 gives backbone.py's folds)")
+    parser.add_argument("--candidates", nargs="*", default=list(CANDIDATES),
+                        help="which of the candidates above to fit")
+    parser.add_argument("--params", nargs="*", default=[],
+                        help="extra rows: JSON dicts of DyMoClassifier parameters, e.g. "
+                             "'{\"dropout\": 0.0}'")
     parser.add_argument("--out", default="benchmarks/results/backbone_candidates")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
@@ -206,7 +216,10 @@ def main():
     path = os.path.join(args.out, "backbone_candidates.csv")
     if not args.report_only:
         torch.set_num_threads(1)
-        run(args.datasets, args.folds, args.seeds).to_csv(path, index=False)
+        candidates = {name: CANDIDATES[name] for name in args.candidates}
+        candidates.update({f"DyMo {spec}": {"params": json.loads(spec)}
+                           for spec in args.params})
+        run(args.datasets, args.folds, args.seeds, candidates).to_csv(path, index=False)
     text = report(pd.read_csv(path))
     with open(os.path.join(args.out, "backbone_candidates.md"), "w") as fh:
         fh.write(text + "\n")

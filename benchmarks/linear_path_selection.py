@@ -20,7 +20,13 @@ splits, missing matrices and KNN recovery of ``accuracy.py``:
   without the linear path;
 - ``linear_observed_only`` (predict time only, on the default fit): the
   linear path sums the observed modalities' terms only, recovered ones
-  add through the transformer alone.
+  add through the transformer alone;
+- ``reward_with_linear_posterior`` (predict time only): the reward's
+  ``log p(y_hat | .)`` is that of the product of the prototype posterior
+  and the linear path's softmax (normalised over classes);
+- ``reward_from_classifier`` (predict time only): the reward's
+  ``log p(y_hat | .)`` is the classifier's own log-softmax (linear path
+  included) instead of the prototype posterior; the ICS calibration stays.
 
 Two training conditions: complete training rows (*whole*) and training
 rows with the same missingness (*train_whole*); eta = 0.8 by default.
@@ -31,10 +37,12 @@ is a public option: the script records experiments that were not kept
 
     python benchmarks/linear_path_selection.py                 # poly_digits, 3 seeds
     python benchmarks/linear_path_selection.py --datasets mfeat --etas 0.4 0.8
+    python benchmarks/linear_path_selection.py --variants default --params '{"dropout": 0.0}'
 """
 
 import argparse
 import contextlib
+import json
 import os
 import time
 
@@ -139,6 +147,48 @@ def linear_observed_only():
         inference_module.select = original
 
 
+@contextlib.contextmanager
+def reward_posterior(kind):
+    """The reward's ``log p(y_hat | .)`` from the whole prediction (see the docstring)."""
+    from sklearn_dymo._distances import prototype_log_posterior
+    from sklearn_dymo._rewards import LatentScore
+
+    original_forward = selection_module._forward
+    original_call = selection_module.LatentScorer.__call__
+    linear_logits = {}
+
+    def _forward(network, cache, rows, masks):
+        logits, z = original_forward(network, cache, rows, masks)
+        if rows.numel():
+            chunk = selection_module.CHUNK
+            linear_logits[id(logits)] = torch.cat([
+                network.pair_linear(cache, rows[s:s + chunk], masks[s:s + chunk])
+                for s in range(0, rows.shape[0], chunk)])
+        return logits, z
+
+    def __call__(self, logits, z, masks, recovered=None):
+        linear = linear_logits.pop(id(logits), None)
+        score = original_call(self, logits, z, masks, recovered)
+        if linear is None:
+            return score
+        if kind == "product":
+            log_post = prototype_log_posterior(z.double(), self.stats.mean_prototypes.double(),
+                                               self.distance, self.temperature)
+            log_post = torch.log_softmax(log_post + torch.log_softmax(linear.double(), -1), -1)
+        else:
+            log_post = torch.log_softmax(logits.double(), -1)
+        log_p = log_post.gather(1, logits.argmax(-1)[:, None])[:, 0]
+        return LatentScore(log_p, score.log_ics)
+
+    selection_module._forward = _forward
+    selection_module.LatentScorer.__call__ = __call__
+    try:
+        yield
+    finally:
+        selection_module._forward = original_forward
+        selection_module.LatentScorer.__call__ = original_call
+
+
 FIT_VARIANTS = {
     "default": ({}, DyMoNetwork),
     "no_linear_path": ({"linear_path": False}, DyMoNetwork),
@@ -149,6 +199,8 @@ FIT_VARIANTS = {
 PREDICT_VARIANTS = {
     "reward_class_from_transformer": reward_class_from_transformer,
     "linear_observed_only": linear_observed_only,
+    "reward_with_linear_posterior": lambda: reward_posterior("product"),
+    "reward_from_classifier": lambda: reward_posterior("classifier"),
 }
 
 
@@ -165,7 +217,10 @@ def run(args):
                 etas = args.etas if train_eta == 0 else [train_eta]
                 tests = {eta: make_missing("whole", X_te, data.modalities, eta, seed)
                          for eta in etas}
-                for variant, (params, cls) in FIT_VARIANTS.items():
+                fit_variants = {k: v for k, v in FIT_VARIANTS.items() if k in args.variants}
+                fit_variants.update({f"default + {spec}": (json.loads(spec), DyMoNetwork)
+                                     for spec in args.params})
+                for variant, (params, cls) in fit_variants.items():
                     t = time.perf_counter()
                     with network_class(cls):
                         clf = DyMoClassifier(modalities=data.modalities,
@@ -175,7 +230,8 @@ def run(args):
                     fit_s = time.perf_counter() - t
                     scored = [(variant, contextlib.nullcontext)]
                     if variant == "default":
-                        scored += list(PREDICT_VARIANTS.items())
+                        scored += [(k, v) for k, v in PREDICT_VARIANTS.items()
+                                   if k in args.variants]
                     for label, patch in scored:
                         for eta, X_miss in tests.items():
                             clf.recoverer_ = LookupRecoverer(knn.transform(X_miss))
@@ -200,6 +256,7 @@ def report(df):
                            columns="selection", values="accuracy", aggfunc="mean")
     table["iterative - observed"] = table["iterative"] - table["observed"]
     order = list(FIT_VARIANTS) + list(PREDICT_VARIANTS)
+    order += sorted(set(df["variant"]) - set(order))
     table = table.reset_index()
     table["variant"] = pd.Categorical(table["variant"], order, ordered=True)
     table = table.sort_values(["dataset", "protocol", "eta", "variant"])
@@ -219,6 +276,12 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--etas", type=float, nargs="+", default=[0.8])
     parser.add_argument("--train-etas", type=float, nargs="+", default=[0.0, 0.8])
+    parser.add_argument("--variants", nargs="*",
+                        default=list(FIT_VARIANTS) + list(PREDICT_VARIANTS),
+                        help="variants to run (predict-time ones need 'default')")
+    parser.add_argument("--params", nargs="*", default=[],
+                        help="extra fits: JSON dicts of DyMoClassifier parameters on top "
+                             "of the defaults, e.g. '{\"dropout\": 0.0}'")
     parser.add_argument("--out", default="benchmarks/results/linear_path_selection")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
