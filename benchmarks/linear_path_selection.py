@@ -98,35 +98,6 @@ def network_class(cls):
 
 
 @contextlib.contextmanager
-def reward_class_from_transformer():
-    """The scorer's predicted class from ``classifier(h)``, without the linear path."""
-    original_forward = selection_module._forward
-    original_call = selection_module.LatentScorer.__call__
-    transformer_logits = {}
-
-    def _forward(network, cache, rows, masks):
-        logits, z = original_forward(network, cache, rows, masks)
-        if rows.numel():
-            h = torch.cat([network.fuse_pairs(cache, rows[s:s + selection_module.CHUNK],
-                                              masks[s:s + selection_module.CHUNK])
-                           for s in range(0, rows.shape[0], selection_module.CHUNK)])
-            transformer_logits[id(logits)] = network.classifier(pad_rows(h))[:h.shape[0]]
-        return logits, z
-
-    def __call__(self, logits, z, masks, recovered=None):
-        alt = transformer_logits.pop(id(logits), None)
-        return original_call(self, logits if alt is None else alt, z, masks, recovered)
-
-    selection_module._forward = _forward
-    selection_module.LatentScorer.__call__ = __call__
-    try:
-        yield
-    finally:
-        selection_module._forward = original_forward
-        selection_module.LatentScorer.__call__ = original_call
-
-
-@contextlib.contextmanager
 def linear_observed_only():
     """Selection gets linear terms of the observed modalities only."""
     import sklearn_dymo._inference as inference_module
@@ -148,37 +119,32 @@ def linear_observed_only():
 
 
 @contextlib.contextmanager
-def reward_posterior(kind):
-    """The reward's ``log p(y_hat | .)`` from the whole prediction (see the docstring)."""
-    from sklearn_dymo._distances import prototype_log_posterior
-    from sklearn_dymo._rewards import LatentScore
+def scorer_with_pair_extra(pair_extra, score):
+    """Selection's scorer sees one more tensor per scored pair.
 
+    ``pair_extra(network, cache, rows, masks)`` is computed next to every
+    ``_forward`` chunk; ``score(scorer, logits, z, masks, recovered, extra,
+    original)`` replaces ``LatentScorer.__call__`` (``original`` is the
+    unpatched one).
+    """
     original_forward = selection_module._forward
     original_call = selection_module.LatentScorer.__call__
-    linear_logits = {}
+    extras = {}
 
     def _forward(network, cache, rows, masks):
         logits, z = original_forward(network, cache, rows, masks)
         if rows.numel():
             chunk = selection_module.CHUNK
-            linear_logits[id(logits)] = torch.cat([
-                network.pair_linear(cache, rows[s:s + chunk], masks[s:s + chunk])
+            extras[id(logits)] = torch.cat([
+                pair_extra(network, cache, rows[s:s + chunk], masks[s:s + chunk])
                 for s in range(0, rows.shape[0], chunk)])
         return logits, z
 
     def __call__(self, logits, z, masks, recovered=None):
-        linear = linear_logits.pop(id(logits), None)
-        score = original_call(self, logits, z, masks, recovered)
-        if linear is None:
-            return score
-        if kind == "product":
-            log_post = prototype_log_posterior(z.double(), self.stats.mean_prototypes.double(),
-                                               self.distance, self.temperature)
-            log_post = torch.log_softmax(log_post + torch.log_softmax(linear.double(), -1), -1)
-        else:
-            log_post = torch.log_softmax(logits.double(), -1)
-        log_p = log_post.gather(1, logits.argmax(-1)[:, None])[:, 0]
-        return LatentScore(log_p, score.log_ics)
+        extra = extras.pop(id(logits), None)
+        if extra is None:
+            return original_call(self, logits, z, masks, recovered)
+        return score(self, logits, z, masks, recovered, extra, original_call)
 
     selection_module._forward = _forward
     selection_module.LatentScorer.__call__ = __call__
@@ -187,6 +153,39 @@ def reward_posterior(kind):
     finally:
         selection_module._forward = original_forward
         selection_module.LatentScorer.__call__ = original_call
+
+
+def reward_class_from_transformer():
+    """The scorer's predicted class from ``classifier(h)``, without the linear path."""
+
+    def transformer_logits(network, cache, rows, masks):
+        h = network.fuse_pairs(cache, rows, masks)
+        return network.classifier(pad_rows(h))[:h.shape[0]]
+
+    def score(scorer, logits, z, masks, recovered, extra, original):
+        return original(scorer, extra, z, masks, recovered)
+
+    return scorer_with_pair_extra(transformer_logits, score)
+
+
+def reward_posterior(kind):
+    """The reward's ``log p(y_hat | .)`` from the whole prediction (see the docstring)."""
+    from sklearn_dymo._distances import prototype_log_posterior
+    from sklearn_dymo._rewards import LatentScore
+
+    def score(scorer, logits, z, masks, recovered, linear, original):
+        base = original(scorer, logits, z, masks, recovered)
+        if kind == "product":
+            log_post = prototype_log_posterior(z.double(), scorer.stats.mean_prototypes.double(),
+                                               scorer.distance, scorer.temperature)
+            log_post = torch.log_softmax(log_post + torch.log_softmax(linear.double(), -1), -1)
+        else:
+            log_post = torch.log_softmax(logits.double(), -1)
+        log_p = log_post.gather(1, logits.argmax(-1)[:, None])[:, 0]
+        return LatentScore(log_p, base.log_ics)
+
+    return scorer_with_pair_extra(
+        lambda network, cache, rows, masks: network.pair_linear(cache, rows, masks), score)
 
 
 FIT_VARIANTS = {
