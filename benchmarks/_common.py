@@ -419,3 +419,28 @@ def write_report(folder, name, parts, lines, docs=None, docs_block=None):
     print(text)
     if docs:
         splice_into(docs, docs_block, text)
+
+
+def add_params_argument(parser, help_prefix):
+    """``--params``: extra fits given as JSON dicts of estimator parameters."""
+    parser.add_argument("--params", nargs="*", default=[],
+                        help=f"{help_prefix}: JSON dicts of DyMoClassifier parameters, "
+                             "e.g. '{\"dropout\": 0.0}'")
+
+
+def csv_then_markdown(out, name, run, report, report_only=False):
+    """``run()`` (one torch thread) -> ``out/name.csv``; ``report(df)`` -> ``out/name.md``.
+
+    With ``report_only`` the CSV already in ``out`` is reported again.
+    """
+    import pandas as pd
+
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, f"{name}.csv")
+    if not report_only:
+        torch.set_num_threads(1)
+        run().to_csv(path, index=False)
+    text = report(pd.read_csv(path))
+    with open(os.path.join(out, f"{name}.md"), "w") as fh:
+        fh.write(text + "\n")
+    print(text)

@@ -27,13 +27,12 @@ import argparse
 import contextlib
 import json
 import math
-import os
 import time
 
 import numpy as np
 import pandas as pd
 import torch
-from _common import load_dataset
+from _common import add_params_argument, csv_then_markdown, load_dataset
 from backbone import _scores
 from sklearn.model_selection import StratifiedKFold
 from torch import nn
@@ -206,24 +205,15 @@ def main():
                         help="CV seeds (seed 0 gives backbone.py's folds)")
     parser.add_argument("--candidates", nargs="*", default=list(CANDIDATES),
                         help="which of the candidates above to fit")
-    parser.add_argument("--params", nargs="*", default=[],
-                        help="extra rows: JSON dicts of DyMoClassifier parameters, e.g. "
-                             "'{\"dropout\": 0.0}'")
+    add_params_argument(parser, "extra rows")
     parser.add_argument("--out", default="benchmarks/results/backbone_candidates")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, "backbone_candidates.csv")
-    if not args.report_only:
-        torch.set_num_threads(1)
-        candidates = {name: CANDIDATES[name] for name in args.candidates}
-        candidates.update({f"DyMo {spec}": {"params": json.loads(spec)}
-                           for spec in args.params})
-        run(args.datasets, args.folds, args.seeds, candidates).to_csv(path, index=False)
-    text = report(pd.read_csv(path))
-    with open(os.path.join(args.out, "backbone_candidates.md"), "w") as fh:
-        fh.write(text + "\n")
-    print(text)
+    candidates = {name: CANDIDATES[name] for name in args.candidates}
+    candidates.update({f"DyMo {spec}": {"params": json.loads(spec)} for spec in args.params})
+    csv_then_markdown(args.out, "backbone_candidates",
+                      lambda: run(args.datasets, args.folds, args.seeds, candidates), report,
+                      args.report_only)
 
 
 if __name__ == "__main__":

@@ -43,13 +43,20 @@ is a public option: the script records experiments that were not kept
 import argparse
 import contextlib
 import json
-import os
 import time
 
 import numpy as np
 import pandas as pd
 import torch
-from _common import LookupRecoverer, load_dataset, make_imputers, make_missing, split
+from _common import (
+    LookupRecoverer,
+    add_params_argument,
+    csv_then_markdown,
+    load_dataset,
+    make_imputers,
+    make_missing,
+    split,
+)
 from sklearn.base import clone
 
 import sklearn_dymo._base as base_module
@@ -278,21 +285,12 @@ def main():
     parser.add_argument("--variants", nargs="*",
                         default=list(FIT_VARIANTS) + list(PREDICT_VARIANTS),
                         help="variants to run (predict-time ones need 'default')")
-    parser.add_argument("--params", nargs="*", default=[],
-                        help="extra fits: JSON dicts of DyMoClassifier parameters on top "
-                             "of the defaults, e.g. '{\"dropout\": 0.0}'")
+    add_params_argument(parser, "extra fits on top of the defaults")
     parser.add_argument("--out", default="benchmarks/results/linear_path_selection")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, "linear_path_selection.csv")
-    if not args.report_only:
-        torch.set_num_threads(1)
-        run(args).to_csv(path, index=False)
-    text = report(pd.read_csv(path))
-    with open(os.path.join(args.out, "linear_path_selection.md"), "w") as fh:
-        fh.write(text + "\n")
-    print(text)
+    csv_then_markdown(args.out, "linear_path_selection", lambda: run(args), report,
+                      args.report_only)
 
 
 if __name__ == "__main__":
