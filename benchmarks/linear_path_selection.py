@@ -14,7 +14,8 @@ splits, missing matrices and KNN recovery of ``accuracy.py``:
 - ``z_reads_linear``: the projection head reads ``[h, linear logits]``, so
   ``z`` (rewards, prototypes, contrastive loss) sees the linear path;
 - ``z_reads_linear_detached``: the same without gradient into the linear
-  path through ``z``;
+  path through ``z``; ``z_reads_<s>_linear_detached`` with the logits
+  scaled by ``s`` in ``z``'s input, ``..._pw2`` with ``prototype_weight=2``;
 - ``reward_class_from_transformer`` (predict time only, on the default
   fit): the reward's predicted class comes from the transformer's logits
   without the linear path;
@@ -67,9 +68,10 @@ from sklearn_dymo._network import DyMoNetwork
 
 
 class LatentReadsLinear(DyMoNetwork):
-    """``z = projection([h, linear logits])`` (``detach``: no gradient into them)."""
+    """``z = projection([h, scale * linear logits])`` (``detach``: no gradient into them)."""
 
     detach = False
+    scale = 1.0
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,7 +84,8 @@ class LatentReadsLinear(DyMoNetwork):
         if linear is None:
             linear = h.new_zeros(h.shape[0], self.classifier.out_features)
         extra = linear.detach() if self.detach else linear
-        z = self.projection(torch.cat([h, extra], -1))
+        z = self.projection(torch.cat([h, extra if self.scale == 1.0 else self.scale * extra],
+                                      -1))
         if self.normalize_latent:
             z = torch.nn.functional.normalize(z, dim=-1)
         logits = self.classifier(h)
@@ -91,6 +94,11 @@ class LatentReadsLinear(DyMoNetwork):
 
 class LatentReadsLinearDetached(LatentReadsLinear):
     detach = True
+
+
+def _scaled(scale):
+    return type(f"LatentReadsLinearDetached{scale}", (LatentReadsLinearDetached,),
+                {"scale": scale})
 
 
 @contextlib.contextmanager
@@ -200,6 +208,12 @@ FIT_VARIANTS = {
     "no_linear_path": ({"linear_path": False}, DyMoNetwork),
     "z_reads_linear": ({}, LatentReadsLinear),
     "z_reads_linear_detached": ({}, LatentReadsLinearDetached),
+    # how much z leans on the linear logits: their scale in z's input, or a
+    # stronger contrastive term to keep [CLS] learning
+    "z_reads_0.1_linear_detached": ({}, _scaled(0.1)),
+    "z_reads_0.3_linear_detached": ({}, _scaled(0.3)),
+    "z_reads_0.5_linear_detached": ({}, _scaled(0.5)),
+    "z_reads_linear_detached_pw2": ({"prototype_weight": 2.0}, LatentReadsLinearDetached),
 }
 #: predict-time variants: evaluated on the default fit
 PREDICT_VARIANTS = {
