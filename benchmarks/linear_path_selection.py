@@ -16,6 +16,9 @@ splits, missing matrices and KNN recovery of ``accuracy.py``:
 - ``z_reads_linear_detached``: the same without gradient into the linear
   path through ``z``; ``z_reads_<s>_linear_detached`` with the logits
   scaled by ``s`` in ``z``'s input, ``..._pw2`` with ``prototype_weight=2``;
+- ``linear_start_on_subsets``: the linear path starts from a logistic
+  regression fitted on random modality subsets of the rows (what the
+  subsets of training look like) instead of on the whole rows;
 - ``reward_class_from_transformer`` (predict time only, on the default
   fit): the reward's predicted class comes from the transformer's logits
   without the linear path;
@@ -110,6 +113,34 @@ def network_class(cls):
         yield
     finally:
         base_module.DyMoNetwork = original
+
+
+@contextlib.contextmanager
+def linear_start_on_subsets(copies=5):
+    """The linear path starts from a logistic regression fitted on ``copies``
+    copies of the rows, each with a random non-empty subset of modalities
+    kept (the others at the centre, 0), like the subsets training sees."""
+    from sklearn_dymo._classification import logistic_start
+
+    original = DyMoClassifier._linear_start
+
+    def _linear_start(self, x, y_enc):
+        columns = self._network_spec.columns
+        rng = np.random.default_rng(0)
+        xs = []
+        for _ in range(copies):
+            keys = rng.integers(1, 2 ** len(columns), size=x.shape[0])
+            keep = np.zeros(x.shape, dtype=bool)
+            for m, cols in enumerate(columns):
+                keep[:, cols] = ((keys >> m) & 1).astype(bool)[:, None]
+            xs.append(np.where(keep, x, 0.0))
+        return logistic_start(np.vstack(xs), np.tile(y_enc, copies), len(self.classes_))
+
+    DyMoClassifier._linear_start = _linear_start
+    try:
+        yield
+    finally:
+        DyMoClassifier._linear_start = original
 
 
 @contextlib.contextmanager
@@ -214,6 +245,7 @@ FIT_VARIANTS = {
     "z_reads_0.3_linear_detached": ({}, _scaled(0.3)),
     "z_reads_0.5_linear_detached": ({}, _scaled(0.5)),
     "z_reads_linear_detached_pw2": ({"prototype_weight": 2.0}, LatentReadsLinearDetached),
+    "linear_start_on_subsets": ({}, DyMoNetwork, linear_start_on_subsets),
 }
 #: predict-time variants: evaluated on the default fit
 PREDICT_VARIANTS = {
@@ -240,9 +272,9 @@ def run(args):
                 fit_variants = {k: v for k, v in FIT_VARIANTS.items() if k in args.variants}
                 fit_variants.update({f"default + {spec}": (json.loads(spec), DyMoNetwork)
                                      for spec in args.params})
-                for variant, (params, cls) in fit_variants.items():
+                for variant, (params, cls, *fit_patch) in fit_variants.items():
                     t = time.perf_counter()
-                    with network_class(cls):
+                    with network_class(cls), (fit_patch or [contextlib.nullcontext])[0]():
                         clf = DyMoClassifier(modalities=data.modalities,
                                              recoverer=make_imputers(seed)["simple"],
                                              partial_fill="gaussian", random_state=seed,
