@@ -4,10 +4,11 @@ The backbone's linear path (``linear_path=True``, docs/backbone.md) made
 the network better on complete data, but on poly_digits at eta = 0.8
 (*whole* protocol) calibrated iterative selection gains less over
 observed-only than it did before. The rewards are computed in the latent
-``z`` (prototype posterior of the predicted class), while the linear path
-adds to the logits only: ``z`` does not see part of what decides the
-prediction. This script measures the default against variants, on the
-splits, missing matrices and KNN recovery of ``accuracy.py``:
+``z`` (prototype posterior of the predicted class), which the linear path
+does not feed. This script measures the default against remedies at
+predict time (scores that read the linear path) and at training time (a
+``z`` that reads it, another linear start), on the splits, missing
+matrices and KNN recovery of ``accuracy.py``:
 
 - ``default``: the estimator's defaults;
 - ``no_linear_path``: ``linear_path=False``;
