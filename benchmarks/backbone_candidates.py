@@ -16,6 +16,9 @@ and seeds, against the default:
 
 Both are built by replacing the module class (and, for the ensemble, the
 criterion class) that the estimator uses; neither is a public option.
+``--candidates "z reads the linear logits"`` also fits
+``linear_path_selection.LatentReadsLinear`` (its remedy for selection at
+high missing rates) on complete data.
 
     python benchmarks/backbone_candidates.py                # breast_cancer, clinical, 3 seeds
     python benchmarks/backbone_candidates.py --datasets poly_digits mfeat --seeds 0
@@ -34,6 +37,7 @@ import pandas as pd
 import torch
 from _common import add_params_argument, csv_then_markdown, load_dataset
 from backbone import _scores
+from linear_path_selection import LatentReadsLinear
 from sklearn.model_selection import StratifiedKFold
 from torch import nn
 from torch.nn import functional as F
@@ -154,6 +158,11 @@ CANDIDATES = {
                                         "loss": HeadsEnsembleLoss},
     "periodic embeddings (k=8, e=8)": {"network": PeriodicEmbeddingNetwork},
 }
+#: fitted only when named in --candidates
+OPTIONAL_CANDIDATES = {
+    # linear_path_selection.py's remedy for selection, on complete data
+    "z reads the linear logits": {"network": LatentReadsLinear},
+}
 
 
 def run(datasets, folds, seeds, candidates):
@@ -204,12 +213,14 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
                         help="CV seeds (seed 0 gives backbone.py's folds)")
     parser.add_argument("--candidates", nargs="*", default=list(CANDIDATES),
+                        choices=[*CANDIDATES, *OPTIONAL_CANDIDATES],
                         help="which of the candidates above to fit")
     add_params_argument(parser, "extra rows")
     parser.add_argument("--out", default="benchmarks/results/backbone_candidates")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
-    candidates = {name: CANDIDATES[name] for name in args.candidates}
+    known = {**CANDIDATES, **OPTIONAL_CANDIDATES}
+    candidates = {name: known[name] for name in args.candidates}
     candidates.update({f"DyMo {spec}": {"params": json.loads(spec)} for spec in args.params})
     csv_then_markdown(args.out, "backbone_candidates",
                       lambda: run(args.datasets, args.folds, args.seeds, candidates), report,
