@@ -17,6 +17,10 @@ matrices and KNN recovery of ``accuracy.py``:
 - ``z_reads_linear_detached``: the same without gradient into the linear
   path through ``z``; ``z_reads_<s>_linear_detached`` with the logits
   scaled by ``s`` in ``z``'s input, ``..._pw2`` with ``prototype_weight=2``;
+- ``score_latent_reads_linear``: the network trains exactly as the
+  default; a second projection of the *detached* ``[h, linear logits]``,
+  with its own contrastive term, gives the latent of the statistics and
+  rewards;
 - ``linear_start_on_subsets``: the linear path starts from a logistic
   regression fitted on random modality subsets of the rows (what the
   subsets of training look like) instead of on the whole rows;
@@ -67,7 +71,9 @@ from sklearn.base import clone
 import sklearn_dymo._base as base_module
 import sklearn_dymo._selection as selection_module
 from sklearn_dymo import DyMoClassifier
+from sklearn_dymo._distances import distance_to_prototypes
 from sklearn_dymo._fusion import pad_rows
+from sklearn_dymo._losses import DyMoLoss
 from sklearn_dymo._network import DyMoNetwork
 
 
@@ -103,6 +109,72 @@ class LatentReadsLinearDetached(LatentReadsLinear):
 def _scaled(scale):
     return type(f"LatentReadsLinearDetached{scale}", (LatentReadsLinearDetached,),
                 {"scale": scale})
+
+
+class ScoreLatentNetwork(DyMoNetwork):
+    """A second latent for selection only: ``z_score = g([h, linear logits])``.
+
+    ``g`` reads detached inputs and has its own contrastive term, so the
+    network's training (CE and the contrastive term on ``z``) is the
+    default's exactly; in evaluation ``z`` *is* ``z_score``, so the
+    statistics and rewards are computed on it.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        d, k = self.d_model, self.classifier.out_features
+        latent = self.projection[-1].out_features
+        self.score_projection = torch.nn.Sequential(
+            torch.nn.Linear(d + k, d), torch.nn.GELU(), torch.nn.Linear(d, latent))
+        if self.seed is not None:  # its own stream: the rest starts as the default does
+            gen = torch.Generator().manual_seed(int(self.seed) + 7)
+            with torch.no_grad():
+                for layer in (self.score_projection[0], self.score_projection[2]):
+                    bound = layer.in_features ** -0.5
+                    layer.weight.uniform_(-bound, bound, generator=gen)
+                    layer.bias.uniform_(-bound, bound, generator=gen)
+
+    def heads(self, h, linear=None):
+        logits, z = super().heads(h, linear)
+        if linear is None:
+            linear = h.new_zeros(h.shape[0], self.classifier.out_features)
+        z_score = torch.nn.functional.normalize(
+            self.score_projection(torch.cat([h.detach(), linear.detach()], -1)), dim=-1)
+        return logits, (torch.cat([z, z_score], -1) if self.training else z_score)
+
+
+class ScoreLatentLoss(DyMoLoss):
+    """DyMoLoss whose contrastive term acts on each half of ``[z, z_score]``."""
+
+    def __init__(self, n_classes, latent_dim, *args, **kwargs):
+        super().__init__(n_classes, 2 * latent_dim, *args, **kwargs)
+
+    def with_prototype_term(self, loss, z, groups):
+        known = self.has_prototype[groups]
+        if not (self.training and self.contrastive_active and self.prototype_weight > 0
+                and known.any()):
+            return loss
+        half = z.shape[-1] // 2
+        for part in (slice(0, half), slice(half, None)):
+            d = distance_to_prototypes(z[known][:, part], self.prototypes[:, part],
+                                       self.distance)
+            d = d.masked_fill(~self.has_prototype, 1e4)
+            loss = loss + self.prototype_weight * torch.nn.functional.cross_entropy(
+                -d / self.temperature, groups[known])
+        return loss
+
+
+@contextlib.contextmanager
+def score_latent():
+    """Fits inside build the criterion ``ScoreLatentLoss``."""
+    import sklearn_dymo._classifier as classifier_module
+
+    original = classifier_module.DyMoLoss
+    classifier_module.DyMoLoss = ScoreLatentLoss
+    try:
+        yield
+    finally:
+        classifier_module.DyMoLoss = original
 
 
 @contextlib.contextmanager
@@ -247,6 +319,7 @@ FIT_VARIANTS = {
     "z_reads_0.5_linear_detached": ({}, _scaled(0.5)),
     "z_reads_linear_detached_pw2": ({"prototype_weight": 2.0}, LatentReadsLinearDetached),
     "linear_start_on_subsets": ({}, DyMoNetwork, linear_start_on_subsets),
+    "score_latent_reads_linear": ({}, ScoreLatentNetwork, score_latent),
 }
 #: predict-time variants: evaluated on the default fit
 PREDICT_VARIANTS = {
