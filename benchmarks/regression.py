@@ -32,6 +32,7 @@ Writes ``regression.csv`` and ``tables.md`` (tables and PASS/MISS lines) to
 """
 
 import argparse
+import json
 import os
 import time
 
@@ -86,7 +87,8 @@ def _row(dataset, seed, eta, method, y, mean, std=None):
     }
 
 
-def run(datasets, seeds, max_epochs, early_stopping):
+def run(datasets, seeds, max_epochs, early_stopping, extra_params=()):
+    """``extra_params``: JSON specs; each adds rows "DyMo <spec> <strategy>"."""
     rows, fit_times = [], []
     for dataset in datasets:
         X, y, modalities = load(dataset)
@@ -107,6 +109,13 @@ def run(datasets, seeds, max_epochs, early_stopping):
                                      out[:, 0], out[:, 1]))
                 mean, std = auto.predict(X_eta, return_std=True)
                 rows.append(_row(dataset, seed, eta, "DyMo auto", y_te, mean, std))
+            for spec in extra_params:
+                extra = DyMoRegressor(**{**params, **json.loads(spec)}).fit(X_tr, y_tr)
+                for eta, X_eta in tests.items():
+                    for strategy in STRATEGIES:
+                        out = extra.select_modalities(X_eta, selection=strategy).proba
+                        rows.append(_row(dataset, seed, eta, f"DyMo {spec} {strategy}", y_te,
+                                         out[:, 0], out[:, 1]))
             for name, model in baselines(seed).items():
                 model.fit(X_tr, y_tr)
                 for eta, X_eta in tests.items():
@@ -159,6 +168,9 @@ def main():
     parser.add_argument("--early-stopping", action="store_true")
     parser.add_argument("--datasets", nargs="+", default=["diabetes", "synthetic"])
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--params", nargs="*", default=[],
+                        help="extra DyMoRegressor fits: JSON dicts of parameters on top of "
+                             "the defaults, e.g. '{\"linear_path\": false}'")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     csv = os.path.join(args.out, "regression.csv")
@@ -166,7 +178,7 @@ def main():
         limit_threads(1)
         start = time.perf_counter()
         table = run(args.datasets, range(args.seeds), args.max_epochs,
-                    args.early_stopping)
+                    args.early_stopping, args.params)
         table["max_epochs"] = args.max_epochs
         table["early_stopping"] = args.early_stopping
         table.to_csv(csv, index=False)
