@@ -429,16 +429,17 @@ def add_params_argument(parser, help_prefix):
 
 
 def csv_then_markdown(out, name, run, report, report_only=False):
-    """``run()`` (one torch thread) -> ``out/name.csv``; ``report(df)`` -> ``out/name.md``.
+    """``run()`` -> ``out/name.csv``, then ``report(df)`` -> ``out/name.md``.
 
-    With ``report_only`` the CSV already in ``out`` is reported again.
+    ``run`` gets one thread in torch and BLAS (``limit_threads``). With
+    ``report_only`` the CSV already in ``out`` is reported again.
     """
     import pandas as pd
 
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, f"{name}.csv")
     if not report_only:
-        torch.set_num_threads(1)
+        limit_threads(1)
         run().to_csv(path, index=False)
     text = report(pd.read_csv(path))
     with open(os.path.join(out, f"{name}.md"), "w") as fh:
