@@ -421,11 +421,12 @@ def write_report(folder, name, parts, lines, docs=None, docs_block=None):
         splice_into(docs, docs_block, text)
 
 
-def add_params_argument(parser, help_prefix):
+def add_params_argument(parser, help_prefix, estimator="DyMoClassifier",
+                        example='{"dropout": 0.0}'):
     """``--params``: extra fits given as JSON dicts of estimator parameters."""
     parser.add_argument("--params", nargs="*", default=[],
-                        help=f"{help_prefix}: JSON dicts of DyMoClassifier parameters, "
-                             "e.g. '{\"dropout\": 0.0}'")
+                        help=f"{help_prefix}: JSON dicts of {estimator} parameters, "
+                             f"e.g. '{example}'")
 
 
 def csv_then_markdown(out, name, run, report, report_only=False):

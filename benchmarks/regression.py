@@ -38,7 +38,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from _common import limit_threads
+from _common import add_params_argument, limit_threads
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer
@@ -168,9 +168,8 @@ def main():
     parser.add_argument("--early-stopping", action="store_true")
     parser.add_argument("--datasets", nargs="+", default=["diabetes", "synthetic"])
     parser.add_argument("--report-only", action="store_true")
-    parser.add_argument("--params", nargs="*", default=[],
-                        help="extra DyMoRegressor fits: JSON dicts of parameters on top of "
-                             "the defaults, e.g. '{\"linear_path\": false}'")
+    add_params_argument(parser, "extra fits on top of the defaults", "DyMoRegressor",
+                        '{"linear_path": false}')
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     csv = os.path.join(args.out, "regression.csv")
