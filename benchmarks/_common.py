@@ -23,6 +23,7 @@ path, so ``from _common import ...`` works.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import math
 import os
@@ -446,3 +447,22 @@ def csv_then_markdown(out, name, run, report, report_only=False):
     with open(os.path.join(out, f"{name}.md"), "w") as fh:
         fh.write(text + "\n")
     print(text)
+
+
+@contextlib.contextmanager
+def swapped_classes(network=None, loss=None):
+    """Classifier fits inside build ``network`` / ``loss`` in place of
+    ``DyMoNetwork`` / ``DyMoLoss`` (experiments with variants that are not
+    public options); ``None`` keeps the default."""
+    import sklearn_dymo._base as base_module
+    import sklearn_dymo._classifier as classifier_module
+
+    saved = base_module.DyMoNetwork, classifier_module.DyMoLoss
+    if network is not None:
+        base_module.DyMoNetwork = network
+    if loss is not None:
+        classifier_module.DyMoLoss = loss
+    try:
+        yield
+    finally:
+        base_module.DyMoNetwork, classifier_module.DyMoLoss = saved

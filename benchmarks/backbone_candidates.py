@@ -27,7 +27,6 @@ high missing rates) on complete data.
 """
 
 import argparse
-import contextlib
 import json
 import math
 import time
@@ -35,15 +34,18 @@ import time
 import numpy as np
 import pandas as pd
 import torch
-from _common import add_params_argument, csv_then_markdown, load_dataset
+from _common import (
+    add_params_argument,
+    csv_then_markdown,
+    load_dataset,
+    swapped_classes,
+)
 from backbone import _scores
 from linear_path_selection import LatentReadsLinear
 from sklearn.model_selection import StratifiedKFold
 from torch import nn
 from torch.nn import functional as F
 
-import sklearn_dymo._base as base_module
-import sklearn_dymo._classifier as classifier_module
 from sklearn_dymo import DyMoClassifier
 from sklearn_dymo._losses import DyMoLoss
 from sklearn_dymo._network import DyMoNetwork
@@ -139,19 +141,6 @@ class PeriodicEmbeddingNetwork(DyMoNetwork):
         return tokens + self.modality_embedding
 
 
-@contextlib.contextmanager
-def swapped(network=None, loss=None):
-    saved = base_module.DyMoNetwork, classifier_module.DyMoLoss
-    if network is not None:
-        base_module.DyMoNetwork = network
-    if loss is not None:
-        classifier_module.DyMoLoss = loss
-    try:
-        yield
-    finally:
-        base_module.DyMoNetwork, classifier_module.DyMoLoss = saved
-
-
 CANDIDATES = {
     "DyMo default": {},
     f"heads ensemble (E={N_MEMBERS})": {"network": HeadsEnsembleNetwork,
@@ -176,7 +165,7 @@ def run(datasets, folds, seeds, candidates):
             for method, swap in candidates.items():
                 swap = dict(swap)
                 params = swap.pop("params", {})
-                with swapped(**swap):
+                with swapped_classes(**swap):
                     t = time.perf_counter()
                     est = DyMoClassifier(modalities=data.modalities, random_state=seed + fold,
                                          **params).fit(X[tr], y[tr])

@@ -65,10 +65,10 @@ from _common import (
     make_imputers,
     make_missing,
     split,
+    swapped_classes,
 )
 from sklearn.base import clone
 
-import sklearn_dymo._base as base_module
 import sklearn_dymo._selection as selection_module
 from sklearn_dymo import DyMoClassifier
 from sklearn_dymo._distances import distance_to_prototypes
@@ -162,30 +162,6 @@ class ScoreLatentLoss(DyMoLoss):
             loss = loss + self.prototype_weight * torch.nn.functional.cross_entropy(
                 -d / self.temperature, groups[known])
         return loss
-
-
-@contextlib.contextmanager
-def score_latent():
-    """Fits inside build the criterion ``ScoreLatentLoss``."""
-    import sklearn_dymo._classifier as classifier_module
-
-    original = classifier_module.DyMoLoss
-    classifier_module.DyMoLoss = ScoreLatentLoss
-    try:
-        yield
-    finally:
-        classifier_module.DyMoLoss = original
-
-
-@contextlib.contextmanager
-def network_class(cls):
-    """Fits inside build ``cls`` instead of ``DyMoNetwork``."""
-    original = base_module.DyMoNetwork
-    base_module.DyMoNetwork = cls
-    try:
-        yield
-    finally:
-        base_module.DyMoNetwork = original
 
 
 @contextlib.contextmanager
@@ -319,7 +295,8 @@ FIT_VARIANTS = {
     "z_reads_0.5_linear_detached": ({}, _scaled(0.5)),
     "z_reads_linear_detached_pw2": ({"prototype_weight": 2.0}, LatentReadsLinearDetached),
     "linear_start_on_subsets": ({}, DyMoNetwork, linear_start_on_subsets),
-    "score_latent_reads_linear": ({}, ScoreLatentNetwork, score_latent),
+    "score_latent_reads_linear": ({}, ScoreLatentNetwork,
+                                  lambda: swapped_classes(loss=ScoreLatentLoss)),
 }
 #: predict-time variants: evaluated on the default fit
 PREDICT_VARIANTS = {
@@ -348,7 +325,8 @@ def run(args):
                                      for spec in args.params})
                 for variant, (params, cls, *fit_patch) in fit_variants.items():
                     t = time.perf_counter()
-                    with network_class(cls), (fit_patch or [contextlib.nullcontext])[0]():
+                    with swapped_classes(network=cls), \
+                            (fit_patch or [contextlib.nullcontext])[0]():
                         clf = DyMoClassifier(modalities=data.modalities,
                                              recoverer=make_imputers(seed)["simple"],
                                              partial_fill="gaussian", random_state=seed,
