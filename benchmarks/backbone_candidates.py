@@ -41,7 +41,7 @@ from _common import (
     swapped_classes,
 )
 from backbone import _scores
-from linear_path_selection import LatentReadsLinear
+from linear_path_selection import LatentReadsLinear, ScoreLatentLoss, ScoreLatentTrainsNetwork
 from sklearn.model_selection import StratifiedKFold
 from torch import nn
 from torch.nn import functional as F
@@ -151,6 +151,10 @@ CANDIDATES = {
 OPTIONAL_CANDIDATES = {
     # linear_path_selection.py's remedy for selection, on complete data
     "z reads the linear logits": {"network": LatentReadsLinear},
+    # a second latent reads [CLS] and the detached linear logits, with its own
+    # contrastive term into [CLS]; selection's statistics use it
+    "score latent trains [CLS]": {"network": ScoreLatentTrainsNetwork,
+                                  "loss": ScoreLatentLoss},
 }
 
 

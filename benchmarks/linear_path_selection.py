@@ -21,6 +21,9 @@ matrices and KNN recovery of ``accuracy.py``:
   default; a second projection of the *detached* ``[h, linear logits]``,
   with its own contrastive term, gives the latent of the statistics and
   rewards;
+- ``score_latent_trains_cls``: the same second latent, but its contrastive
+  term trains [CLS] too (only the linear logits are detached); the default
+  ``z`` and its term stay;
 - ``linear_start_on_subsets``: the linear path starts from a logistic
   regression fitted on random modality subsets of the rows (what the
   subsets of training look like) instead of on the whole rows;
@@ -134,13 +137,23 @@ class ScoreLatentNetwork(DyMoNetwork):
                     layer.weight.uniform_(-bound, bound, generator=gen)
                     layer.bias.uniform_(-bound, bound, generator=gen)
 
+    #: whether the score latent's contrastive term stays out of [CLS]
+    detach_h = True
+
     def heads(self, h, linear=None):
         logits, z = super().heads(h, linear)
         if linear is None:
             linear = h.new_zeros(h.shape[0], self.classifier.out_features)
+        h_in = h.detach() if self.detach_h else h
         z_score = torch.nn.functional.normalize(
-            self.score_projection(torch.cat([h.detach(), linear.detach()], -1)), dim=-1)
+            self.score_projection(torch.cat([h_in, linear.detach()], -1)), dim=-1)
         return logits, (torch.cat([z, z_score], -1) if self.training else z_score)
+
+
+class ScoreLatentTrainsNetwork(ScoreLatentNetwork):
+    """``ScoreLatentNetwork`` whose score latent also trains [CLS] (``h`` not detached)."""
+
+    detach_h = False
 
 
 class ScoreLatentLoss(DyMoLoss):
@@ -297,6 +310,8 @@ FIT_VARIANTS = {
     "linear_start_on_subsets": ({}, DyMoNetwork, linear_start_on_subsets),
     "score_latent_reads_linear": ({}, ScoreLatentNetwork,
                                   lambda: swapped_classes(loss=ScoreLatentLoss)),
+    "score_latent_trains_cls": ({}, ScoreLatentTrainsNetwork,
+                                lambda: swapped_classes(loss=ScoreLatentLoss)),
 }
 #: predict-time variants: evaluated on the default fit
 PREDICT_VARIANTS = {
