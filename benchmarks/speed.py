@@ -571,7 +571,7 @@ def main():
                         help="'ann' (faiss backend at 10^5 training rows) runs only "
                              "when asked")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--epoch-rounds", type=int, default=5,
+    parser.add_argument("--epoch-rounds", type=int, default=9,
                         help="alternating DyMo / MLP fits for the epoch ratio")
     parser.add_argument("--sweeps", nargs="+",
                         default=["predict_rows", "predict_M", "fit_rows", "fit_M"],
