@@ -32,7 +32,6 @@ from torch.nn import functional as F
 
 from ._dropout import Dropout
 
-
 #: Attention-score entries one call may hold (2**24 floats: 64 MB in
 #: float32); larger batches of pairs are split, so memory stays bounded at
 #: large M however many pairs come in.

@@ -3,7 +3,12 @@
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_dymo import DyMoClassifier, DyMoRegressor, ModalityKNNImputer, ModalityRecoverer
+from sklearn_dymo import (
+    DyMoClassifier,
+    DyMoRegressor,
+    ModalityKNNImputer,
+    ModalityRecoverer,
+)
 
 # Small but able to learn sklearn's check data (accuracy > 0.83 on blobs).
 CHECKED_CLASSIFIER = DyMoClassifier(

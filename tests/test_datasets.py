@@ -3,7 +3,9 @@ import pandas as pd
 import pytest
 
 from sklearn_dymo.datasets import (
-    drop_modalities, load_breast_cancer_modalities, make_poly_digits,
+    drop_modalities,
+    load_breast_cancer_modalities,
+    make_poly_digits,
 )
 
 

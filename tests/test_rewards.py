@@ -6,7 +6,11 @@ import torch
 from sklearn_dymo._calibration import log_alpha, log_ics
 from sklearn_dymo._prototypes import SubsetStatistics
 from sklearn_dymo._rewards import (
-    LatentScore, calibrated_reward, get_reward_rule, literal_eq7_reward, uncalibrated_reward,
+    LatentScore,
+    calibrated_reward,
+    get_reward_rule,
+    literal_eq7_reward,
+    uncalibrated_reward,
 )
 
 

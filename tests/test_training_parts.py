@@ -9,7 +9,11 @@ from sklearn_dymo._losses import DyMoLoss
 from sklearn_dymo._masks import subset_bits
 from sklearn_dymo._network import DyMoNetwork
 from sklearn_dymo._prototypes import compute_subset_statistics
-from sklearn_dymo._subsets import ModDropSampler, UniformSubsetSampler, make_subset_sampler
+from sklearn_dymo._subsets import (
+    ModDropSampler,
+    UniformSubsetSampler,
+    make_subset_sampler,
+)
 
 
 def _net(m=3, cosine=True):
