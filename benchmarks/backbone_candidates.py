@@ -41,7 +41,11 @@ from _common import (
     swapped_classes,
 )
 from backbone import _scores
-from linear_path_selection import LatentReadsLinear, ScoreLatentLoss, ScoreLatentTrainsNetwork
+from linear_path_selection import (
+    LatentReadsLinear,
+    ScoreLatentLoss,
+    ScoreLatentTrainsNetwork,
+)
 from sklearn.model_selection import StratifiedKFold
 from torch import nn
 from torch.nn import functional as F
