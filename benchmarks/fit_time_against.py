@@ -84,8 +84,10 @@ def run(args, out_csv):
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         earlier = os.path.join(folder, "earlier")
-        subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", earlier,
-                        args.commit], check=True, capture_output=True)
+        added = subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", earlier,
+                                args.commit], capture_output=True, text=True)
+        if added.returncode:
+            raise SystemExit(f"cannot check out {args.commit!r}: {added.stderr.strip()}")
         try:
             prepare(args.datasets, folder)
             trees = {args.commit: earlier, "this checkout": ROOT}

@@ -123,6 +123,9 @@ class ScoreLatentNetwork(DyMoNetwork):
     statistics and rewards are computed on it.
     """
 
+    #: whether the score latent's contrastive term stays out of [CLS]
+    detach_h = True
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         d, k = self.d_model, self.classifier.out_features
@@ -136,9 +139,6 @@ class ScoreLatentNetwork(DyMoNetwork):
                     bound = layer.in_features ** -0.5
                     layer.weight.uniform_(-bound, bound, generator=gen)
                     layer.bias.uniform_(-bound, bound, generator=gen)
-
-    #: whether the score latent's contrastive term stays out of [CLS]
-    detach_h = True
 
     def heads(self, h, linear=None):
         logits, z = super().heads(h, linear)
