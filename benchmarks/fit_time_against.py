@@ -80,7 +80,7 @@ def timed_fit(tree, folder, name, condition):
     return json.loads(out.stdout.strip().splitlines()[-1])["fit_s"]
 
 
-def run(args, out_csv):
+def run(args):
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         earlier = os.path.join(folder, "earlier")
@@ -103,12 +103,11 @@ def run(args, out_csv):
         finally:
             subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", earlier],
                            check=False, capture_output=True)
-    df = pd.DataFrame(rows)
-    df.to_csv(out_csv, index=False)
-    return df
+    return pd.DataFrame(rows)
 
 
-def report(df, commit, limit):
+def report(df, limit):
+    commit = next(v for v in df.version.unique() if v != "this checkout")
     med = df.groupby(["dataset", "condition", "version"]).fit_s.median().unstack()
     med["ratio"] = med["this checkout"] / med[commit]
     lines = [f"| dataset | training rows | fit at {commit} (s) | fit now (s) | ratio |",
@@ -138,20 +137,14 @@ def main():
     if args.worker:
         worker(*args.worker)
         return
-    os.makedirs(args.out, exist_ok=True)
-    out_csv = os.path.join(args.out, "fit_time_against.csv")
-    if args.report_only:
-        df = pd.read_csv(out_csv)
-        commit = next(v for v in df.version.unique() if v != "this checkout")
-    else:
-        if not args.commit:
-            parser.error("name the earlier commit")
-        df = run(args, out_csv)
-        commit = args.commit
-    text = report(df, commit, args.limit)
-    with open(os.path.join(args.out, "fit_time_against.md"), "w") as f:
-        f.write(text + "\n")
-    print(text)
+    # _common imports this checkout's package: the workers, which time another
+    # version's, never import it
+    from _common import csv_then_markdown
+
+    if not (args.commit or args.report_only):
+        parser.error("name the earlier commit")
+    csv_then_markdown(args.out, "fit_time_against", lambda: run(args),
+                      lambda df: report(df, args.limit), args.report_only)
 
 
 if __name__ == "__main__":
