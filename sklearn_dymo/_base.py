@@ -83,7 +83,8 @@ LINEAR_START_ROWS = 10_000
 #: Parameters that came with the backbone of docs/backbone.md, at the values
 #: that reproduce the network before them (for older pickles).
 PARAMETERS_BEFORE_BACKBONE = {"linear_path": False, "scaling": "standard",
-                              "lr_schedule": "constant", "partial_fill": "recoverer"}
+                              "lr_schedule": "constant", "partial_fill": "recoverer",
+                              "input_noise": 0.0}
 
 #: Values of the ``lr_schedule``, ``scaling`` and ``partial_fill`` parameters.
 LR_SCHEDULES = ("cosine", "constant")
@@ -139,6 +140,7 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
                 f"n_heads={self.n_heads} must divide d_model={self.d_model}"
             )
         check_real("dropout", self.dropout, 0.0, 1.0)
+        check_real("input_noise", self.input_noise, 0.0)
         check_real("temperature", self.temperature, 0.0, low_open=True)
         check_real("prototype_weight", self.prototype_weight, 0.0)
         check_real("lr", self.lr, 0.0, low_open=True)
@@ -406,6 +408,7 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
             module__encoder_hidden=self.encoder_hidden,
             module__latent_dim=self.latent_dim,
             module__dropout=self.dropout,
+            module__input_noise=self.input_noise,
             module__normalize_latent=self.distance == "cosine",
             module__seed=seed,
             module__linear_path=bool(self.linear_path),

@@ -142,6 +142,10 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         Width of the latent space of prototypes and rewards.
     dropout : float, default=0.1
         Transformer dropout, rounded to a multiple of 1/256.
+    input_noise : float, default=0.3
+        Standard deviation of Gaussian noise added to the scaled inputs of
+        every training batch (a smoothness regulariser, see
+        docs/backbone.md; 0 turns it off).
     n_subsets : int, default=5
         Modality subsets sampled per batch (``A`` in Eq. 10).
     subset_sampler : "uniform", "moddrop" or callable, default="uniform"
@@ -295,6 +299,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         encoder_hidden=128,
         latent_dim=32,
         dropout=0.1,
+        input_noise=0.3,
         n_subsets=5,
         subset_sampler="uniform",
         temperature=0.1,
@@ -341,6 +346,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         self.encoder_hidden = encoder_hidden
         self.latent_dim = latent_dim
         self.dropout = dropout
+        self.input_noise = input_noise
         self.n_subsets = n_subsets
         self.subset_sampler = subset_sampler
         self.temperature = temperature

@@ -65,6 +65,10 @@ class DyMoNetwork(nn.Module):
     linear_path : bool, default=False
         Add ``sum over visible modalities m of W_m x_m`` to the logits
         (weights start at 0; see ``start_from_linear``).
+    input_noise : float, default=0.0
+        Standard deviation of Gaussian noise added to the (scaled) inputs
+        in training mode, from the same owned generator as the dropout
+        masks.
 
     Examples
     --------
@@ -99,6 +103,7 @@ class DyMoNetwork(nn.Module):
         normalize_latent=True,
         seed=None,
         linear_path=False,
+        input_noise=0.0,
     ):
         super().__init__()
         self.seed = seed
@@ -106,6 +111,7 @@ class DyMoNetwork(nn.Module):
         self.tokens_per_modality = tokens_per_modality
         self.d_model = d_model
         self.normalize_latent = normalize_latent
+        self.input_noise = input_noise
         for m, cols in enumerate(modality_columns):
             self.register_buffer(
                 f"columns_{m}", torch.as_tensor(list(cols), dtype=torch.long), persistent=True
@@ -190,6 +196,7 @@ class DyMoNetwork(nn.Module):
         super().__setstate__(state)
         if "linear" not in self._modules and "linear" not in self.__dict__:
             self.linear = None  # pickled before the linear path existed
+        self.__dict__.setdefault("input_noise", 0.0)  # pickled before input noise
 
     def _dropout_generator(self, device):
         """The owned generator of dropout masks on ``device`` (None: global)."""
@@ -241,6 +248,10 @@ class DyMoNetwork(nn.Module):
 
     def encode_cache(self, x):
         """``first_layer_cache`` of rows ``x``: encode, linear terms, first layer."""
+        if self.training and self.input_noise > 0:
+            noise = torch.randn(x.shape, generator=self._dropout_generator(x.device),
+                                device=x.device, dtype=x.dtype)
+            x = x + self.input_noise * noise
         return self.first_layer_cache(self.encode(x), self.linear_terms(x))
 
     def fuse_pairs(self, cache, rows, masks, repeats=None):

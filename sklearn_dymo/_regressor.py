@@ -140,6 +140,10 @@ class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
     latent_dim : int, default=32
     dropout : float, default=0.1
         Transformer dropout, rounded to a multiple of 1/256.
+    input_noise : float, default=0.3
+        Standard deviation of Gaussian noise added to the scaled inputs of
+        every training batch (a smoothness regulariser, see
+        docs/backbone.md; 0 turns it off).
     n_subsets : int, default=5
     subset_sampler : "uniform", "moddrop" or callable, default="uniform"
     temperature : float, default=0.1
@@ -274,6 +278,7 @@ class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
         encoder_hidden=128,
         latent_dim=32,
         dropout=0.1,
+        input_noise=0.3,
         n_subsets=5,
         subset_sampler="uniform",
         temperature=0.1,
@@ -323,6 +328,7 @@ class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
         self.encoder_hidden = encoder_hidden
         self.latent_dim = latent_dim
         self.dropout = dropout
+        self.input_noise = input_noise
         self.n_subsets = n_subsets
         self.subset_sampler = subset_sampler
         self.temperature = temperature

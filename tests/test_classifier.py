@@ -236,6 +236,7 @@ def net_marked(clf):
     ({"lr_schedule": "step"}, "lr_schedule must be one of"),
     ({"linear_path": "yes"}, "linear_path must be True or False"),
     ({"label_smoothing": 1.0}, "label_smoothing must be a number"),
+    ({"input_noise": -0.1}, "input_noise must be"),
     ({"recoverer": object()}, "has no fit"),
 ])
 def test_bad_parameters_are_named(toy_data, params, match):

@@ -160,6 +160,7 @@ def test_bad_targets_are_named(reg_data, y, match):
     ({"n_bins": 0}, "n_bins must be an integer >= 1"),
     ({"beta": 1.5}, r"beta must be a number in \[0, 1\]"),
     ({"tuning_scoring": "log_loss"}, "tuning_scoring must be one of"),
+    ({"input_noise": float("nan")}, "input_noise must be"),
 ])
 def test_bad_parameters_are_named(reg_data, params, match):
     X, y, modalities = reg_data

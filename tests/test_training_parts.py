@@ -223,3 +223,45 @@ def test_selection_refuses_a_linear_path_network_without_its_terms():
     out = select(net, net.encode(x), observed, None, None, "observed",
                  linear=net.linear_terms(x))
     torch.testing.assert_close(out.logits, net(x, observed)[0], rtol=1e-5, atol=1e-5)
+
+
+def _noisy_net(noise):
+    return DyMoNetwork([[0, 1], [2, 3, 4], [5]], n_classes=3, d_model=8, n_heads=2,
+                       encoder_hidden=8, latent_dim=4, dropout=0.0, seed=0,
+                       linear_path=True, input_noise=noise)
+
+
+def test_input_noise_perturbs_training_inputs_only():
+    x = torch.randn(4000, 6)
+    seen = []
+    net = _noisy_net(0.3)
+    net.encode = lambda values: seen.append(values) or DyMoNetwork.encode(net, values)
+    observed = torch.ones(4000, 3, dtype=torch.bool)
+    net.eval()
+    eval_out = net(x, observed)[0]
+    torch.testing.assert_close(seen[-1], x)  # evaluation: the inputs as given
+    torch.testing.assert_close(eval_out, _noisy_net(0.0).eval()(x, observed)[0])
+    net.train()
+    train_out = net(x, observed)[0]
+    noise = seen[-1] - x
+    assert abs(noise.std().item() - 0.3) < 0.01 and abs(noise.mean().item()) < 0.01
+    assert not torch.allclose(train_out, eval_out)
+    clean = _noisy_net(0.0).train()
+    torch.testing.assert_close(clean(x, observed)[0], eval_out)  # no noise, no dropout
+    # The noise comes from the module's seeded generator: a second module
+    # with the same seed draws the same noise.
+    again = _noisy_net(0.3).train()
+    torch.testing.assert_close(again(x, observed)[0], train_out)
+
+
+def test_network_pickled_before_input_noise_loads_without_it():
+    net = _noisy_net(0.3)
+    state = net.__getstate__()
+    del state["input_noise"]
+    old = DyMoNetwork.__new__(DyMoNetwork)
+    old.__setstate__(state)
+    assert old.input_noise == 0.0
+    x = torch.randn(5, 6)
+    old.train()
+    torch.testing.assert_close(old(x, torch.ones(5, 3, dtype=torch.bool))[0],
+                               _noisy_net(0.0).train()(x, torch.ones(5, 3, dtype=torch.bool))[0])
