@@ -52,9 +52,11 @@ ABLATIONS = {
     "DyMo -robust scaling": {"scaling": "standard"},
     "DyMo -lr schedule": {"lr_schedule": "constant"},
     "DyMo -label smoothing": {"label_smoothing": 0.0},
+    "DyMo -input noise": {"input_noise": 0.0},
     "DyMo +early stopping": {"early_stopping": True},
     "DyMo previous defaults": {"linear_path": False, "scaling": "standard",
-                               "lr_schedule": "constant", "label_smoothing": 0.0},
+                               "lr_schedule": "constant", "label_smoothing": 0.0,
+                               "input_noise": 0.0},
 }
 
 
