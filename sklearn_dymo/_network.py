@@ -19,8 +19,8 @@ the first layer's per-token work once per row, later layers on visible
 tokens only, the last layer for [CLS] alone; ``fuse_reference`` is the
 plain ``nn.TransformerEncoder`` computation it is tested against.
 
-With ``seed`` set, the weights are initialised and the dropout masks drawn
-from generators the module owns, never from torch's global generator:
+With ``seed`` set, the weights are initialised and the dropout masks and
+input noise drawn from generators the module owns, never from torch's global generator:
 fits running in threads stay reproducible.
 """
 
@@ -59,9 +59,9 @@ class DyMoNetwork(nn.Module):
     normalize_latent : bool, default=True
         L2-normalise ``z`` (used with the cosine distance).
     seed : int or None, default=None
-        Seeds the weight initialisation and the dropout masks from
-        generators of this module. ``None`` draws both from torch's global
-        generator.
+        Seeds the weight initialisation, the dropout masks and the input
+        noise from generators of this module. ``None`` draws them from
+        torch's global generator.
     linear_path : bool, default=False
         Add ``sum over visible modalities m of W_m x_m`` to the logits
         (weights start at 0; see ``start_from_linear``).
@@ -199,7 +199,7 @@ class DyMoNetwork(nn.Module):
         self.__dict__.setdefault("input_noise", 0.0)  # pickled before input noise
 
     def _dropout_generator(self, device):
-        """The owned generator of dropout masks on ``device`` (None: global)."""
+        """The owned generator of dropout masks and input noise on ``device`` (None: global)."""
         if self.seed is None:
             return None
         key = str(device)
