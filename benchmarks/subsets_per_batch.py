@@ -1,4 +1,4 @@
-"""Does training on fewer modality subsets per batch (A = 3) keep accuracy?
+"""Does training on fewer modality subsets per batch keep accuracy?
 
 ``n_subsets`` (A in Eq. 10) sets how many subsets every training batch
 runs through the transformer, so fit time grows with it. For each
@@ -7,12 +7,18 @@ default settings is fitted once per A on complete training data, and
 scored on test rows with whole modalities missing at each ``eta``
 (``observed``, ``all`` and the default iterative selection, default
 recovery). Prints a table of mean accuracy and fit time per A and the
-PASS/MISS line that decides the default (the smallest A other than 5
-against A = 5).
+PASS/MISS line that decides the default: the smallest A given against
+the largest, every cell's mean over seeds within 0.5 points.
 
-    python benchmarks/subsets_per_batch.py              # 3 seeds, all datasets
-    python benchmarks/subsets_per_batch.py --values 4 5 # A = 4 against the default
-    python benchmarks/subsets_per_batch.py --seeds 0 --etas 0.8
+The default became 4 on the run committed in
+``results/subsets_per_batch_a4/`` (A = 4 against the paper's PolyMNIST
+value 5, 5 seeds, eta 0 / 0.4 / 0.8). A = 3 against 5 was measured
+earlier (``results/subsets_per_batch/``, an older network): up to -1.9
+points.
+
+    python benchmarks/subsets_per_batch.py              # A = 4 against 5, 3 seeds
+    python benchmarks/subsets_per_batch.py --values 4 5 --seeds 0 1 2 3 4 --etas 0 0.4 0.8
+    python benchmarks/subsets_per_batch.py --values 3 4 --seeds 0 --etas 0.8
 """
 
 import argparse
@@ -54,7 +60,7 @@ def run(datasets, seeds, etas, values, max_epochs):
     return pd.DataFrame(rows)
 
 
-def report(df, default=5, candidate=3, tolerance=0.5):
+def report(df, default=5, candidate=4, tolerance=0.5):
     mean = df.groupby(["dataset", "eta", "selection", "n_subsets"])["accuracy"].mean()
     table = mean.unstack("n_subsets").round(1)
     fit = df.groupby(["dataset", "n_subsets"])["fit_s"].mean().unstack("n_subsets").round(1)
@@ -62,10 +68,10 @@ def report(df, default=5, candidate=3, tolerance=0.5):
     print(table.to_markdown())
     print("\nFit time (s), mean over seeds\n")
     print(fit.to_markdown())
-    diff = (table[candidate] - table[default]).min()
+    diff = (mean.unstack("n_subsets")[candidate] - mean.unstack("n_subsets")[default]).min()
     verdict = "PASS" if diff >= -tolerance else "MISS"
     print(f"\n{verdict}  A={candidate} within {tolerance} points of A={default} in every "
-          f"(dataset, eta, selection) cell: worst difference {diff:+.1f}")
+          f"(dataset, eta, selection) cell: worst difference {diff:+.2f}")
 
 
 def main():
@@ -73,7 +79,8 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--datasets", nargs="+", default=None)
     parser.add_argument("--etas", type=float, nargs="+", default=[0.4, 0.8])
-    parser.add_argument("--values", type=int, nargs="+", default=[3, 5])
+    parser.add_argument("--values", type=int, nargs="+", default=[4, 5],
+                        help="A values; the smallest is judged against the largest")
     parser.add_argument("--max-epochs", type=int, default=None)
     parser.add_argument("--out", default=os.path.join(HERE, "results", "subsets_per_batch"))
     args = parser.parse_args()
@@ -82,8 +89,7 @@ def main():
     df = run(datasets, args.seeds, args.etas, args.values, args.max_epochs)
     os.makedirs(args.out, exist_ok=True)
     df.to_csv(os.path.join(args.out, "subsets_per_batch.csv"), index=False)
-    others = [v for v in args.values if v != 5]
-    report(df, candidate=min(others) if others else 3)
+    report(df, default=max(args.values), candidate=min(args.values))
 
 
 if __name__ == "__main__":

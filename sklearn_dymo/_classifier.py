@@ -146,8 +146,9 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         Standard deviation of Gaussian noise added to the scaled inputs of
         every training batch (a smoothness regulariser, see
         docs/backbone.md; 0 turns it off).
-    n_subsets : int, default=5
-        Modality subsets sampled per batch (``A`` in Eq. 10).
+    n_subsets : int, default=4
+        Modality subsets sampled per batch (``A`` in Eq. 10; see
+        docs/performance.md).
     subset_sampler : "uniform", "moddrop" or callable, default="uniform"
         ``"uniform"``: the paper's sampling; ``"moddrop"``: independent
         per-modality dropout (a baseline); or ``sampler(observed,
@@ -300,7 +301,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         latent_dim=32,
         dropout=0.1,
         input_noise=0.3,
-        n_subsets=5,
+        n_subsets=4,
         subset_sampler="uniform",
         temperature=0.1,
         prototype_weight=1.0,

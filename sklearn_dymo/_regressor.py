@@ -144,7 +144,7 @@ class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
         Standard deviation of Gaussian noise added to the scaled inputs of
         every training batch (a smoothness regulariser, see
         docs/backbone.md; 0 turns it off).
-    n_subsets : int, default=5
+    n_subsets : int, default=4
     subset_sampler : "uniform", "moddrop" or callable, default="uniform"
     temperature : float, default=0.1
     prototype_weight : float, default=1.0
@@ -279,7 +279,7 @@ class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
         latent_dim=32,
         dropout=0.1,
         input_noise=0.3,
-        n_subsets=5,
+        n_subsets=4,
         subset_sampler="uniform",
         temperature=0.1,
         prototype_weight=1.0,

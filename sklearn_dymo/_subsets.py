@@ -47,11 +47,11 @@ class UniformSubsetSampler:
 
     Parameters
     ----------
-    n_subsets : int, default=5
+    n_subsets : int, default=4
         ``A`` in Eq. 10; capped at ``2**M - 1``.
     """
 
-    def __init__(self, n_subsets=5):
+    def __init__(self, n_subsets=4):
         self.n_subsets = n_subsets
 
     def draw(self, n_modalities, generator=None):
