@@ -20,8 +20,8 @@ tokens only, the last layer for [CLS] alone; ``fuse_reference`` is the
 plain ``nn.TransformerEncoder`` computation it is tested against.
 
 With ``seed`` set, the weights are initialised and the dropout masks and
-input noise drawn from generators the module owns, never from torch's global generator:
-fits running in threads stay reproducible.
+input noise drawn from generators the module owns, never from torch's
+global generator: fits running in threads stay reproducible.
 """
 
 from __future__ import annotations
