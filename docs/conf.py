@@ -40,9 +40,9 @@ sys.path.insert(0, str(DOCS / "sphinxext"))
 # sphinx-gallery resolves names such as sklearn.impute.IterativeImputer
 # found in the examples by importing them; that import raises unless the
 # experimental feature is enabled first.
-from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+from sklearn.experimental import enable_iterative_imputer  # noqa: E402, F401
 
-import sklearn_dymo
+import sklearn_dymo  # noqa: E402 (after the sys.path insert above)
 
 project = "sklearn-dymo"
 author = "sklearn-dymo developers"

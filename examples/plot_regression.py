@@ -85,7 +85,7 @@ ax1.plot(np.arange(len(order)), y_test[order], "k.", ms=4, label="true value")
 ax1.set_xlabel("test patients, sorted by predicted mean")
 ax1.set_ylabel("disease progression")
 ax1.legend(loc="upper left")
-for i, (name, part) in enumerate(rewards.groupby("modality", observed=True)):
+for i, (_, part) in enumerate(rewards.groupby("modality", observed=True)):
     jitter = np.random.RandomState(0).uniform(-0.15, 0.15, len(part))
     ax2.scatter(i + jitter, part["reward"], c=np.where(part["accepted"], "#1f77b4", "#999999"),
                 s=12)
