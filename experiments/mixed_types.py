@@ -9,12 +9,13 @@ missingness. Scored: DyMo on the strings (``categorical_features``),
 DyMo on the same table coded 0/1/2 by hand (NaN kept), and
 ``HistGradientBoostingClassifier(categorical_features="from_dtype")``.
 
-    python benchmarks/mixed_types.py
-    python benchmarks/mixed_types.py --seeds 0 1 --epochs 30
+    python experiments/mixed_types.py
+    python experiments/mixed_types.py --seeds 0 1 --epochs 30
 """
 
 import argparse
 
+import _paths  # noqa: F401 (puts benchmarks/ on sys.path for _common)
 import numpy as np
 import pandas as pd
 from _common import limit_threads

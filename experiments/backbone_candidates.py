@@ -20,9 +20,9 @@ criterion class) that the estimator uses; neither is a public option.
 ``linear_path_selection.LatentReadsLinear`` (its remedy for selection at
 high missing rates) on complete data.
 
-    python benchmarks/backbone_candidates.py                # breast_cancer, clinical, 3 seeds
-    python benchmarks/backbone_candidates.py --datasets poly_digits mfeat --seeds 0
-    python benchmarks/backbone_candidates.py --candidates "DyMo default" \\
+    python experiments/backbone_candidates.py                # breast_cancer, clinical, 3 seeds
+    python experiments/backbone_candidates.py --datasets poly_digits mfeat --seeds 0
+    python experiments/backbone_candidates.py --candidates "DyMo default" \\
         --params '{"dropout": 0.0}' '{"n_subsets": 7}' --out /tmp/sweep
 """
 
@@ -31,6 +31,7 @@ import json
 import math
 import time
 
+import _paths  # noqa: F401 (puts benchmarks/ on sys.path for _common)
 import numpy as np
 import pandas as pd
 import torch
@@ -213,7 +214,7 @@ def main():
                         choices=[*CANDIDATES, *OPTIONAL_CANDIDATES],
                         help="which of the candidates above to fit")
     add_params_argument(parser, "extra rows")
-    parser.add_argument("--out", default="benchmarks/results/backbone_candidates")
+    parser.add_argument("--out", default="experiments/results/backbone_candidates")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
     known = {**CANDIDATES, **OPTIONAL_CANDIDATES}

@@ -23,7 +23,7 @@ Breast cancer modalities (mean / se / worst), 60 % of the modalities
 dropped, SimpleImputer recovery (so recovery does not hide the network's
 cost), iterative selection, 3 training epochs.
 
-    python benchmarks/batch_invariance.py
+    python experiments/batch_invariance.py
 """
 
 import argparse

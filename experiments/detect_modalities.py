@@ -10,8 +10,8 @@ seeds, the script prints how often the true blocks are found exactly, the
 mean adjusted Rand index (ARI) between the found and the true column
 labels, and the numbers of blocks found.
 
-    python benchmarks/detect_modalities.py            # 10 seeds
-    python benchmarks/detect_modalities.py --seeds 3  # quicker
+    python experiments/detect_modalities.py            # 10 seeds
+    python experiments/detect_modalities.py --seeds 3  # quicker
 
 A second table runs data with no blocks to find: one block with noise,
 and independently missing columns.

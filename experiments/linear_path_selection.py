@@ -47,9 +47,9 @@ class the estimator uses; predict-time variants patch selection. Neither
 is a public option: the script records experiments that were not kept
 (docs/benchmarks.md, "The linear path and selection").
 
-    python benchmarks/linear_path_selection.py                 # poly_digits, 3 seeds
-    python benchmarks/linear_path_selection.py --datasets mfeat --etas 0.4 0.8
-    python benchmarks/linear_path_selection.py --variants default --params '{"dropout": 0.0}'
+    python experiments/linear_path_selection.py                 # poly_digits, 3 seeds
+    python experiments/linear_path_selection.py --datasets mfeat --etas 0.4 0.8
+    python experiments/linear_path_selection.py --variants default --params '{"dropout": 0.0}'
 """
 
 import argparse
@@ -57,6 +57,7 @@ import contextlib
 import json
 import time
 
+import _paths  # noqa: F401 (puts benchmarks/ on sys.path for _common)
 import numpy as np
 import pandas as pd
 import torch
@@ -399,7 +400,7 @@ def main():
                         default=list(FIT_VARIANTS) + list(PREDICT_VARIANTS),
                         help="variants to run (predict-time ones need 'default')")
     add_params_argument(parser, "extra fits on top of the defaults")
-    parser.add_argument("--out", default="benchmarks/results/linear_path_selection")
+    parser.add_argument("--out", default="experiments/results/linear_path_selection")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
     csv_then_markdown(args.out, "linear_path_selection", lambda: run(args), report,

@@ -16,15 +16,16 @@ value 5, 5 seeds, eta 0 / 0.4 / 0.8). A = 3 against 5 was measured
 earlier (``results/subsets_per_batch/``, an older network): up to -1.9
 points.
 
-    python benchmarks/subsets_per_batch.py              # A = 4 against 5, 3 seeds
-    python benchmarks/subsets_per_batch.py --values 4 5 --seeds 0 1 2 3 4 --etas 0 0.4 0.8
-    python benchmarks/subsets_per_batch.py --values 3 4 --seeds 0 --etas 0.8
+    python experiments/subsets_per_batch.py              # A = 4 against 5, 3 seeds
+    python experiments/subsets_per_batch.py --values 4 5 --seeds 0 1 2 3 4 --etas 0 0.4 0.8
+    python experiments/subsets_per_batch.py --values 3 4 --seeds 0 --etas 0.8
 """
 
 import argparse
 import os
 import time
 
+import _paths  # noqa: F401 (puts benchmarks/ on sys.path for _common)
 import numpy as np
 import pandas as pd
 from _common import available_datasets, limit_threads, load_dataset, make_missing, split

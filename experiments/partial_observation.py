@@ -10,13 +10,14 @@ entries) and on the *whole* protocol (whole modalities missing; the
 threshold must not matter there), for several thresholds, next to
 ``observed``, ``all`` and IterativeImputer + LogisticRegression.
 
-    python benchmarks/partial_observation.py
-    python benchmarks/partial_observation.py --seeds 0 --etas 0.8
+    python experiments/partial_observation.py
+    python experiments/partial_observation.py --seeds 0 --etas 0.8
 """
 
 import argparse
 import os
 
+import _paths  # noqa: F401 (puts benchmarks/ on sys.path for _common)
 import numpy as np
 import pandas as pd
 from _common import available_datasets, limit_threads, load_dataset, make_missing, split
@@ -49,7 +50,8 @@ def run(datasets, seeds, etas, max_epochs):
                 for eta in etas:
                     X_miss = make_missing(protocol, X_te, data.modalities, eta, seed)
 
-                    def add(method, labels):
+                    def add(method, labels, name=name, seed=seed, protocol=protocol,
+                            eta=eta, y_te=y_te):
                         rows.append({"dataset": name, "seed": seed, "protocol": protocol,
                                      "eta": eta, "method": method,
                                      "accuracy": 100 * float(np.mean(labels == y_te))})

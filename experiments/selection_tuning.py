@@ -24,9 +24,9 @@ unmasks observed entries only), so one standard fit per dataset and seed
 serves every recoverer: its ``recoverer_`` is swapped for a clone fitted
 on the same rows.
 
-    python benchmarks/selection_tuning.py --quick
-    python benchmarks/selection_tuning.py --check-refit --docs docs/tuning.md
-    python benchmarks/selection_tuning.py --report-only --timing --docs docs/tuning.md
+    python experiments/selection_tuning.py --quick
+    python experiments/selection_tuning.py --check-refit --docs docs/tuning.md
+    python experiments/selection_tuning.py --report-only --timing --docs docs/tuning.md
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import argparse
 import os
 import time
 
+import _paths  # noqa: F401 (puts benchmarks/ on sys.path for _common)
 import numpy as np
 import pandas as pd
 from _common import (

@@ -13,7 +13,7 @@ work); reports rows/s, the median of ``--repeats`` runs, with the 1-minute
 load average after each run.
 
     pip install -e ".[distributed]"
-    python benchmarks/scaling_out.py --rows 1000000
+    python experiments/scaling_out.py --rows 1000000
 """
 
 import argparse

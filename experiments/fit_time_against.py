@@ -13,8 +13,8 @@ Data: the training split (seed 0) of every benchmark dataset, complete
 and with whole modalities missing in the training rows at eta = 0.4
 (the *train_whole* protocol of ``accuracy.py``).
 
-    python benchmarks/fit_time_against.py 291fb5b   # the commit the issue was filed on
-    python benchmarks/fit_time_against.py 291fb5b --rounds 5 --datasets breast_cancer
+    python experiments/fit_time_against.py 291fb5b   # the commit the issue was filed on
+    python experiments/fit_time_against.py 291fb5b --rounds 5 --datasets breast_cancer
 """
 
 import argparse
@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 
+import _paths  # noqa: F401 (puts benchmarks/ on sys.path for _common)
 import numpy as np
 import pandas as pd
 
