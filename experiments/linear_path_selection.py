@@ -45,7 +45,7 @@ rows with the same missingness (*train_whole*); eta = 0.8 by default.
 Variants that need another network are built by replacing the module
 class the estimator uses; predict-time variants patch selection. Neither
 is a public option: the script records experiments that were not kept
-(docs/benchmarks.md, "The linear path and selection").
+(experiments/README.md, "linear_path_selection.py").
 
     python experiments/linear_path_selection.py                 # poly_digits, 3 seeds
     python experiments/linear_path_selection.py --datasets mfeat --etas 0.4 0.8
