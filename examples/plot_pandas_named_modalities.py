@@ -59,12 +59,10 @@ print(report.head(8).to_string())
 # %%
 # Rewards keyed by patient
 # ------------------------
-# ``selection_rewards_["sample"]`` is a row position; map it back to the
-# index to join with anything else you know about the patient.
-rewards = clf.selection_rewards_.assign(
-    patient=lambda r: X_test.index[r["sample"].to_numpy()]
-)
-print(rewards.head().to_string(index=False))
+# ``selection_rewards_`` is indexed by the patient, ready to join with
+# anything else you know about them.
+rewards = clf.selection_rewards_.rename_axis("patient")
+print(rewards.head().to_string())
 print(rewards.groupby("modality", observed=False)["accepted"].mean()
       .rename("fraction of candidates accepted"))
 

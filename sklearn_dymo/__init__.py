@@ -8,7 +8,6 @@ each sample.
 
 from ._classifier import DyMoClassifier
 from ._detect import detect_modalities
-from ._explain import SelectionExplanation
 from ._knn import ModalityKNNImputer
 from ._network import DyMoNetwork
 from ._persistence import DyMoVersionWarning
@@ -25,7 +24,6 @@ __all__ = [
     "DyMoVersionWarning",
     "ModalityKNNImputer",
     "ModalityRecoverer",
-    "SelectionExplanation",
     "SelectionResult",
     "detect_modalities",
     "__version__",

@@ -6,9 +6,8 @@ predict: X -> category codes -> masks -> one-hot blocks -> recovered values
 
 ``InferenceMixin`` runs it in chunks of ``PREDICT_CHUNK`` rows (bounded
 memory) and assembles a :class:`SelectionResult`; ``select_modalities`` and
-``explain_selection`` are its public faces. It relies on the fitted state
-and the task hooks of :class:`~._base.BaseDyMo` (``_outputs_from_logits``,
-``_make_scorer``, ``_explanation_outputs``).
+``explain_selection`` are its public faces. It relies on the fitted
+:class:`~._data_path.DataPath` and task object of :class:`~._base.BaseDyMo`.
 """
 
 from __future__ import annotations
@@ -18,13 +17,9 @@ import pandas as pd
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from ._explain import build_explanation
 from ._fusion import pad_rows
-from ._masks import observed_modalities
 from ._memory import release_freed_memory
-from ._partial_fill import fill_partial_gaps
-from ._recovery import recover
-from ._result import SelectionResult
+from ._result import SelectionResult, reward_table
 from ._rewards import get_reward_rule
 from ._selection import (
     STRATEGIES,
@@ -33,7 +28,6 @@ from ._selection import (
     paths_from_records,
     select,
 )
-from ._tensors import to_network_input
 
 #: Rows encoded and selected together at predict time (bounds memory).
 PREDICT_CHUNK = 2048
@@ -41,7 +35,7 @@ PREDICT_CHUNK = 2048
 SELECTIONS = (*STRATEGIES, "auto")
 
 
-def _row_chunks(n_rows):
+def row_chunks(n_rows):
     """Slices of at most ``PREDICT_CHUNK`` rows covering ``range(n_rows)``."""
     return (slice(start, start + PREDICT_CHUNK) for start in range(0, n_rows, PREDICT_CHUNK))
 
@@ -51,39 +45,16 @@ class InferenceMixin:
 
     def _check_X(self, X):
         """Validated float64 ``X`` for prediction (0 rows allowed)."""
-        return self._validate_X(X, reset=False, min_samples=0)
+        return self._data_path.validate(self, X, reset=False, min_samples=0)
 
-    def _prepare_rows(self, X):
-        """Validated rows -> (network input, observed mask), recovery included."""
-        values, missing = self._split_values(X)
-        # A modality with at least min_observed_fraction of its entries present
-        # starts as observed (its few gaps recovered) instead of as a candidate.
-        # Counted over the user's columns: a categorical column is one entry.
-        observed = observed_modalities(missing, self._modality_spec,
-                                       self.min_observed_fraction)
-        values, missing = self._one_hot(values, missing)
-        if self.recoverer_ is None:
-            if np.isnan(values).any():
-                raise ValueError(
-                    "X carries missingness indicator columns but its values still "
-                    "contain NaN; recover them first (ModalityRecoverer does)"
-                )
-            recovered = values
-        else:
-            recovered = recover(self.recoverer_, values, missing)
-            gaussians = getattr(self, "_partial_gaussians", None)  # None: pickled before
-            if gaussians is not None and self.partial_fill != "recoverer":
-                # Gaps in a partly observed modality: its Gaussian conditional mean.
-                recovered = fill_partial_gaps(values, missing, recovered, gaussians)
-        layout = getattr(self, "_one_hot_layout", None)
-        if layout is not None:
-            recovered = layout.snap(recovered, missing)
-        x = to_network_input(self.scaler_.transform(recovered))
-        return x, torch.as_tensor(observed)
+    def _transform_rows(self, X):
+        """Validated rows -> (network input, observed mask): the fitted data path."""
+        return self._data_path.transform(X, min_observed_fraction=self.min_observed_fraction,
+                                         partial_fill=self.partial_fill)
 
     def _prepare(self, X):
         """``X`` -> (network input, observed mask) for all rows at once."""
-        return self._prepare_rows(self._check_X(X))
+        return self._transform_rows(self._check_X(X))
 
     # -------------------------------------------------------------- selection
     def _policy(self, selection):
@@ -104,25 +75,27 @@ class InferenceMixin:
 
     def _run_selection(self, X, selection):
         policy = self._policy(selection)
+        index = X.index if isinstance(X, pd.DataFrame) else None
         X = self._check_X(X)
         # Recovery, tensors and selection run PREDICT_CHUNK rows at a time,
         # so memory stays bounded however many rows come in. Recoverers are
         # applied per chunk: they must treat rows independently (sklearn's
         # imputers do).
-        chunks = (self._prepare_rows(X[rows]) for rows in _row_chunks(X.shape[0]))
-        return self._select_chunks(chunks, *policy)
+        chunks = (self._transform_rows(X[rows]) for rows in row_chunks(X.shape[0]))
+        return self._select_chunks(chunks, *policy, index=index)
 
     def _select_prepared(self, x, observed, selection):
         """Selection on recovered, standardised rows (no recovery cost)."""
-        chunks = ((x[rows], observed[rows]) for rows in _row_chunks(x.shape[0]))
+        chunks = ((x[rows], observed[rows]) for rows in row_chunks(x.shape[0]))
         return self._select_chunks(chunks, *self._policy(selection))
 
     @torch.no_grad()
-    def _select_chunks(self, chunks, strategy, strength, threshold):
+    def _select_chunks(self, chunks, strategy, strength, threshold, index=None):
         """Run selection over ``(x, observed)`` chunks and assemble the result."""
         module = self.net_.module_
         module.eval()
-        scorer = self._make_scorer()
+        task = self._task
+        scorer = task.make_scorer(self.subset_statistics_)
         rule = get_reward_rule(self.calibrate, strength)
         outputs, used, observed_all, parts = [], [], [], []
         n = 0
@@ -143,8 +116,8 @@ class InferenceMixin:
                     "the network produced non-finite outputs; its weights or the "
                     "input are broken (was the model trained with a diverging loss?)"
                 )
-            outputs.append(self._outputs_from_logits(
-                logits, out.final_mask, out.final_mask & ~observed.to(self.device_)))
+            outputs.append(task.outputs(
+                logits, out.final_mask, out.final_mask & ~observed.to(self.device_), scorer))
             used.append(out.final_mask.cpu().numpy())
             observed_all.append(observed.cpu().numpy())
             out.records["sample"] = out.records["sample"] + n
@@ -153,38 +126,29 @@ class InferenceMixin:
             del out, tokens, logits
             release_freed_memory()
         n_mod = len(self.modality_names_)
-        output = np.concatenate(outputs) if outputs else np.zeros((0, self._n_outputs))
+        output = np.concatenate(outputs) if outputs else np.zeros((0, task.n_outputs))
         used = np.concatenate(used) if used else np.zeros((0, n_mod), dtype=bool)
         observed = (np.concatenate(observed_all) if observed_all
                     else np.zeros((0, n_mod), dtype=bool))
         records = concat_records(parts)
+        index = pd.RangeIndex(n) if index is None else index
         if strategy in ("observed", "all"):
             # No rewards: the path is every recovered modality used, in order.
             path = paths_from_masks(used & ~observed, self.modality_names_)
         else:
             path = paths_from_records(records, n, self.modality_names_)
-        rewards = pd.DataFrame({
-            "sample": records["sample"],
-            "step": records["step"],
-            "modality": pd.Categorical.from_codes(records["modality"],
-                                                  categories=self.modality_names_),
-            "reward": records["reward"],
-            "accepted": records["accepted"],
-        })
-        used = pd.DataFrame(used, columns=self.modality_names_)
-        return SelectionResult(proba=output, path=path, rewards=rewards, used=used)
+        rows, rewards = reward_table(records["sample"], records["step"], records["modality"],
+                                     records["reward"], records["accepted"], index,
+                                     self.modality_names_)
+        used = pd.DataFrame(used, columns=self.modality_names_, index=index)
+        return SelectionResult(proba=output, path=path, rewards=rewards, used=used,
+                               outputs=task.explanation_columns(output), reward_rows=rows)
 
     def _candidate_priority(self):
         """Order of candidates under ``max_candidates`` (most informative first)."""
         if self.max_candidates is None:
             return None
-        info = getattr(self.subset_statistics_, "modality_information", None)
-        if info is None:
-            raise ValueError(
-                "max_candidates needs the per-modality information computed in fit; "
-                "this model was fitted by an older version: fit it again"
-            )
-        return info
+        return self.subset_statistics_.modality_information
 
     # ---------------------------------------------------------------- public
     def select_modalities(self, X, selection=None):
@@ -197,6 +161,7 @@ class InferenceMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            NaN marks missing entries.
         selection : {"iterative", "simultaneous", "observed", "all", "auto"}, optional
             Overrides the ``selection`` parameter for this call, with this
             estimator's ``calibration_strength`` and ``reward_threshold``;
@@ -231,12 +196,12 @@ class InferenceMixin:
 
         Returns
         -------
-        explanation : SelectionExplanation
-            ``table`` (one row per row of ``X``: ``observed__<modality>``,
-            ``step__<modality>``, then ``proba__<class>`` and ``prediction``
-            for a classifier, ``mean``, ``std`` and ``prediction`` for a
-            regressor) and ``rewards`` (one row per evaluated candidate,
-            same index).
+        result : SelectionResult
+            The same result as :meth:`select_modalities`: ``table`` (one row
+            per row of ``X``: ``observed__<modality>``, ``step__<modality>``,
+            then ``proba__<class>`` and ``prediction`` for a classifier,
+            ``mean``, ``std`` and ``prediction`` for a regressor) and
+            ``rewards`` (one row per evaluated candidate, same index).
 
         Examples
         --------
@@ -253,7 +218,16 @@ class InferenceMixin:
         True
         """
         check_is_fitted(self)
-        result = self._run_selection(X, selection)
-        index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(result.proba))
-        return build_explanation(result, index, self.modality_names_,
-                                 self._explanation_outputs(result))
+        return self._run_selection(X, selection)
+
+    def _predict_result(self, X):
+        """Selection with the fitted policy; records ``selection_path_`` from it.
+
+        The one place where predicting writes on the estimator: the path and
+        rewards of the last call (``explain_selection`` is the stateless way).
+        """
+        check_is_fitted(self)
+        result = self._run_selection(X, self.selection)
+        self.selection_path_ = result.path
+        self.selection_rewards_ = result.rewards
+        return result

@@ -1,15 +1,24 @@
-"""Constructor-parameter checks and resolution shared by the DyMo estimators.
+"""Every constructor parameter of the DyMo estimators, declared once.
 
-Parameters are checked in ``fit`` (scikit-learn convention: ``__init__``
-only stores them); each check raises a ``ValueError`` that names the
-parameter, the allowed values and the value given.
+Each entry of :data:`PARAMETERS` holds a parameter's constraints (the
+``_parameter_constraints`` table scikit-learn validates in ``fit``) and its
+numpydoc entry; an entry may differ per task (``"classifier"``,
+``"regressor"``) where the parameter means something task-specific. The
+estimators build their ``_parameter_constraints`` and the Parameters
+section of their docstrings from it, so both estimators document and
+check a shared parameter the same way. Checks across parameters
+(``n_heads`` divides ``d_model``, ...) are in :func:`check_params`.
 """
 
 from __future__ import annotations
 
+import inspect
+import textwrap
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._tuning import DEFAULT_RATES
 
@@ -19,7 +28,32 @@ OPTIMIZERS = {
     "adamw": torch.optim.AdamW,
     "sgd": torch.optim.SGD,
 }
+#: Values of the ``selection`` parameter (the strategies of ``_selection`` and "auto").
+SELECTIONS = ("iterative", "simultaneous", "observed", "all", "auto")
 
+
+def _positive_int():
+    return [Interval(Integral, 1, None, closed="left")]
+
+
+@dataclass
+class Parameter:
+    """Constraints and numpydoc entry of one constructor parameter.
+
+    ``doc`` is the entry (``name : type, default=...`` line excluded);
+    ``type`` is its type line; ``by_task`` overrides both per task.
+    """
+
+    constraints: list
+    type: str
+    doc: str
+    by_task: dict = field(default_factory=dict)
+
+    def entry(self, name, task):
+        type_, doc = self.by_task.get(task, (self.type, self.doc))
+        body = textwrap.indent(textwrap.fill(" ".join(doc.split()), 72, break_on_hyphens=False,
+                                                 break_long_words=False), "    ")
+        return f"{name} : {type_}\n{body}"
 
 def check_int(name, value, low):
     """``value`` is an integer (not a bool) >= ``low``."""
@@ -81,3 +115,323 @@ def resolve_tuning_missingness(value, has_missing_modalities=False):
             f"missing rates in [0, 1), got {value!r}"
         )
     return rates
+
+_C, _R = "classifier", "regressor"
+
+PARAMETERS = {
+    "modalities": Parameter(
+        [dict, list, StrOptions({"auto", "prefix"}), None],
+        'dict, list of lists, "auto", "prefix" or None, default=None',
+        """Column groups: ``dict`` name -> columns (names or positions), a list of
+        column lists (named ``m0``, ``m1``, ...), ``None`` (one per column),
+        ``"prefix"`` (one per ``<name>__`` column prefix) or ``"auto"`` (columns
+        missing together in training, :func:`detect_modalities`; prefixes, with a
+        warning, when nothing is missing). Every column belongs to exactly one
+        modality (found: ``modality_names_``, ``modality_columns_``). With
+        ``missing__<col>`` indicator columns (:class:`ModalityRecoverer`), columns
+        are the value columns only."""),
+    "recoverer": Parameter(
+        # check_recoverer names the method a recoverer lacks.
+        "no_validation",
+        "object with ``fit`` and ``transform``, default=None",
+        """Fills missing entries at predict time (``IterativeImputer``,
+        ``KNNImputer``, your own); cloned into ``recoverer_``, fitted on the
+        training ``X``. ``None``: ``ModalityKNNImputer()`` (KNNImputer's values).
+        It sees float64 value columns, a categorical column as its one-hot block
+        (NaN where missing), snapped back to one category after recovery
+        (docs/recoverers.md). Ignored with indicator columns."""),
+    "categorical_features": Parameter(
+        # check_categorical_features names what is wrong with a spec.
+        "no_validation",
+        '"from_dtype", array-like of str, int or bool, or None, default="from_dtype"',
+        """Columns holding categories rather than numbers. ``"from_dtype"``: the
+        ``category``, ``object``, ``string`` and bool columns of a DataFrame (none
+        for an array); or their names, their integer positions, or a boolean mask
+        over the columns (an object array works with positions or a mask);
+        ``None``: no categorical column. Categories are those seen in ``fit``
+        (``categories_``). NaN, None and a category unseen in ``fit`` are missing
+        entries, exactly like NaN in a numeric column. A modality names the
+        original columns; inside the network each categorical column is a one-hot
+        block of its modality's encoder input."""),
+    "selection": Parameter(
+        [StrOptions(set(SELECTIONS))],
+        '{"iterative", "simultaneous", "observed", "all", "auto"}, default="iterative"',
+        """``"iterative"`` is the paper's Algorithm 1; ``"simultaneous"`` adds every
+        candidate with a reward above ``reward_threshold`` at once; ``"observed"``
+        uses no recovered modality; ``"all"`` uses every recovered modality.
+        ``"auto"`` chooses among ``"observed"``, ``"all"`` and iterative selection
+        with tuned ``calibration_strength`` and ``reward_threshold`` on held-out
+        training rows (see ``tuning_fraction`` and ``tuning_scoring``;
+        docs/tuning.md)."""),
+    "calibrate": Parameter(
+        ["boolean", StrOptions({"literal"}), callable],
+        'bool, "literal" or callable, default=True',
+        """``True``: calibrated reward (Eq. 7 with Eq. 9, alpha scaling the
+        probability); ``False``: uncalibrated reward (Eq. 6); ``"literal"``: Eq. 7
+        as printed (alpha multiplies the log-probability); a callable
+        ``rule(current, candidate) -> rewards`` for your own rule."""),
+    "calibration_strength": Parameter(
+        [Interval(Real, 0, None, closed="left")], "float >= 0, default=1.0",
+        """``gamma`` in the acceptance test of the calibrated reward
+        (``calibrate=True``): accept a candidate when ``log p(y_u|z_u) - log p(y|z)
+        + gamma * log alpha > tau``. 1 is the paper's calibration, 0 the
+        uncalibrated reward.""",
+        {_R: ("float >= 0, default=1.0",
+              """``gamma`` in the acceptance test of the calibrated reward
+              (``calibrate=True``): accept a candidate when ``0.5 log(var_S /
+              var_{S+u}) + gamma * log alpha > tau`` (the information gained, in
+              nats). 1 is the paper's calibration, 0 the uncalibrated reward.""")}),
+    "reward_threshold": Parameter(
+        [Interval(Real, None, None, closed="neither")], "float, default=0.0",
+        """``tau`` in that test (0 in the paper). Negative values accept recovered
+        modalities more readily, positive values less."""),
+    "max_candidates": Parameter(
+        [Interval(Integral, 1, None, closed="left"), None], "int or None, default=None",
+        """Iterative and simultaneous selection only: consider at most this many
+        recovered modalities per sample, those that tell most about the target on
+        their own in the training data
+        (``subset_statistics_.modality_information``): at most ``1 + k (k + 1) /
+        2`` transformer passes per sample instead of ``O(M**2)``. ``None``: every
+        missing modality, as in the paper (speed and changed predictions:
+        docs/performance.md)."""),
+    "min_observed_fraction": Parameter(
+        [Interval(Real, 0, 1, closed="right")], "float in (0, 1], default=0.5",
+        """At predict time, a modality with at least this fraction of its entries
+        present starts as observed (gaps recovered; not a candidate). 1.0 is the
+        paper's rule; 0.5 measured best (docs/selection.md). Training uses fully
+        present modalities only."""),
+    "partial_fill": Parameter(
+        [StrOptions({"auto", "gaussian", "recoverer"})],
+        '{"auto", "gaussian", "recoverer"}, default="auto"',
+        """Gaps in a partly observed modality: ``"gaussian"``, their mean given the
+        row's present entries under a Gaussian of all numeric columns (one per
+        modality past 64; docs/recoverers.md); ``"recoverer"``, the recoverer's
+        values; ``"auto"``: ``"gaussian"`` with the default recoverer."""),
+    "tuning_fraction": Parameter(
+        [Interval(Real, 0, 1, closed="neither")], "float in (0, 1), default=0.2",
+        """``selection="auto"`` only: fraction of the training rows held out
+        (stratified for a classifier) to tune the selection (at most 2,000
+        rows)."""),
+    "tuning_missingness": Parameter(
+        [StrOptions({"auto", "patterns", "rates"}), "array-like"],
+        '"auto", "patterns", "rates" or list of float, default="auto"',
+        """``selection="auto"`` only: how modalities of the held-out rows are
+        hidden. ``"patterns"`` imitates the training rows' own missingness
+        patterns; ``"rates"`` hides whole modalities at rates 0.4, 0.6 and 0.8 (or
+        at the rates you list); ``"auto"`` uses patterns when some training
+        modality is missing, rates otherwise."""),
+    "tuning_scoring": Parameter(
+        [StrOptions({"log_loss", "accuracy"})],
+        '{"log_loss", "accuracy"}, default="log_loss"',
+        """``selection="auto"`` only: the policy with the lowest held-out log-loss
+        wins; or the best held-out accuracy, log-loss breaking ties (measured
+        about equal: docs/tuning.md).""",
+        {_R: ('{"nll", "rmse"}, default="nll"',
+              """``selection="auto"`` only: the policy with the lowest held-out
+              Gaussian negative log-likelihood wins; or the lowest RMSE, the NLL
+              breaking ties.""")}),
+    "refit": Parameter(
+        ["boolean"], "bool, default=True",
+        """``selection="auto"`` only: after tuning, train the network again on all
+        training rows (about twice the fit time). ``False`` keeps the network
+        trained without the held-out rows: no extra time, somewhat lower accuracy
+        (docs/tuning.md)."""),
+    "n_bins": Parameter(
+        _positive_int(), "int >= 1, default=5",
+        """Quantile bins of ``y`` used as the prototype groups (ties in ``y`` may
+        merge bins; ``n_bins_`` is the number kept)."""),
+    "recovery_variance": Parameter(
+        ["boolean"], "bool, default=True",
+        """Count what recovery does not know. ``fit`` measures, out of fold, how
+        far recovering each modality moves the predicted mean (its
+        ``recovery_std_``), and the variance of a prediction that uses recovered
+        modalities includes theirs: in the rewards, so selection adds a recovered
+        modality only when it tells more than its recovery costs, and in the
+        reported standard deviation. ``False``: the network's variance alone,
+        which treats recovered values as measured (the paper's reward, Appendix
+        D). Ignored (0) when ``X`` carries indicator columns."""),
+    "variance_holdout": Parameter(
+        [Interval(Real, 0, 0.5, closed="left")], "float in [0, 0.5), default=0.15",
+        """Fraction of the training rows kept out of the network's training to
+        recalibrate its variance: the predicted variance is multiplied by the
+        mean of ``(y - mean)^2 / var`` over them, the factor that maximises their
+        likelihood (``variance_scale_``). A network fits its training rows closer
+        than new ones, so its own variance is too small after long training and
+        too large after short training. ``0`` (or fewer than 10 rows to hold
+        out): every row trains, no rescaling."""),
+    "beta": Parameter(
+        [Interval(Real, 0, 1, closed="both")], "float in [0, 1], default=0.5",
+        """Variance weighting of the Gaussian NLL (beta-NLL, Seitzer et al. 2022):
+        0 is the plain NLL, which can trade the fit of the mean for a larger
+        variance; 0.5 balances mean and variance."""),
+    "distance": Parameter(
+        [StrOptions({"cosine", "sqeuclidean"})], '{"cosine", "sqeuclidean"}, default="cosine"',
+        "Latent distance for prototypes and rewards."),
+    "d_model": Parameter(_positive_int(), "int, default=64",
+                         "Token width of the transformer."),
+    "tokens_per_modality": Parameter(_positive_int(), "int, default=1",
+                                     "Tokens each modality encoder emits."),
+    "n_layers": Parameter(_positive_int(), "int, default=2", "Transformer layers."),
+    "n_heads": Parameter(_positive_int(), "int, default=4",
+                         "Attention heads (must divide ``d_model``)."),
+    "encoder_hidden": Parameter(_positive_int(), "int, default=128",
+                                "Hidden width of each modality's MLP encoder."),
+    "latent_dim": Parameter(_positive_int(), "int, default=32",
+                            "Width of the latent space of prototypes and rewards."),
+    "dropout": Parameter(
+        [Interval(Real, 0, 1, closed="left")], "float in [0, 1), default=0.1",
+        "Transformer dropout, rounded to a multiple of 1/256."),
+    "input_noise": Parameter(
+        [Interval(Real, 0, None, closed="left")], "float >= 0, default=0.3",
+        """Standard deviation of Gaussian noise added to the scaled inputs of every
+        training batch (a smoothness regulariser, see docs/backbone.md; 0 turns it
+        off, as in the paper)."""),
+    "n_subsets": Parameter(
+        _positive_int(), "int, default=4",
+        "Modality subsets sampled per batch (``A`` in Eq. 10; see docs/performance.md)."),
+    "subset_sampler": Parameter(
+        [StrOptions({"uniform", "moddrop"}), callable],
+        '"uniform", "moddrop" or callable, default="uniform"',
+        """``"uniform"``: the paper's sampling; ``"moddrop"``: independent
+        per-modality dropout (a baseline); or ``sampler(observed, generator) ->
+        masks`` returning a ``(B, A, M)`` bool tensor."""),
+    "temperature": Parameter(
+        [Interval(Real, 0, None, closed="neither")], "float > 0, default=0.1",
+        "Temperature ``t`` of the prototype posterior (Eq. 11 and rewards)."),
+    "prototype_weight": Parameter(
+        [Interval(Real, 0, None, closed="left")], "float >= 0, default=1.0",
+        "Weight of the prototype contrastive loss (Eq. 10)."),
+    "prototype_warmup": Parameter(
+        [Interval(Integral, 0, None, closed="left")], "int >= 0, default=1",
+        """Epochs trained with the task loss only before the contrastive loss
+        starts (at least the first, which has no prototypes yet)."""),
+    "max_epochs": Parameter(_positive_int(), "int, default=50",
+                            "Training epochs (fewer with ``early_stopping``)."),
+    "batch_size": Parameter(_positive_int(), "int, default=128",
+                            "Training rows per batch."),
+    "lr": Parameter([Interval(Real, 0, None, closed="neither")], "float > 0, default=1e-3",
+                    "Learning rate of the optimizer."),
+    "optimizer": Parameter(
+        [StrOptions(set(OPTIMIZERS)), type],
+        '{"adam", "adamw", "sgd"} or torch optimizer class, default="adam"',
+        """The torch optimizer, by name or as a ``torch.optim.Optimizer``
+        subclass (it is given ``lr`` and ``weight_decay``)."""),
+    "weight_decay": Parameter([Interval(Real, 0, None, closed="left")],
+                              "float >= 0, default=0.0", "Weight decay of the optimizer."),
+    "lr_schedule": Parameter(
+        [StrOptions({"cosine", "constant"})], '{"cosine", "constant"}, default="cosine"',
+        """``"cosine"``: from ``lr`` down to ``lr / 100`` over ``max_epochs``
+        (half a cosine); ``"constant"``: ``lr`` throughout (the paper's)."""),
+    "scaling": Parameter(
+        [StrOptions({"robust", "standard"})], '{"robust", "standard"}, default="robust"',
+        """How the network sees numeric columns (statistics of the observed
+        training entries). ``"robust"``: minus the median, over the interquartile
+        range, smoothly clipped to about +-3, so no value can saturate an encoder;
+        ``"standard"``: z-scores (the paper's)."""),
+    "linear_path": Parameter(
+        ["boolean"], "bool, default=True",
+        """Each visible modality also adds a linear function of its columns to the
+        logits, starting from an L2 logistic regression fitted on the training
+        rows; the network learns what lies beyond. ``False``: the paper's head.""",
+        {_R: ("bool, default=True",
+              """Each visible modality also adds a linear function of its columns
+              to the head's output. The mean starts from a ridge regression
+              (``alpha=1``) fitted on the training rows, the variance from its
+              residual variance; the network learns what lies beyond. ``False``:
+              the paper's head.""")}),
+    "label_smoothing": Parameter(
+        [Interval(Real, 0, 1, closed="left")], "float in [0, 1), default=0.03",
+        """Label smoothing of the cross-entropy (0: the paper's); measured in
+        docs/backbone.md."""),
+    "early_stopping": Parameter(
+        ["boolean"], "bool, default=False",
+        """Hold out ``validation_fraction`` of the training rows (stratified for a
+        classifier) and stop when the validation loss (the task loss, without the
+        contrastive term) has not improved by ``tol`` for ``n_iter_no_change``
+        epochs; the best epoch's weights are kept."""),
+    "validation_fraction": Parameter(
+        [Interval(Real, 0, 1, closed="neither")], "float in (0, 1), default=0.1",
+        "``early_stopping`` only: fraction of the training rows held out."),
+    "n_iter_no_change": Parameter(
+        _positive_int(), "int, default=10",
+        "``early_stopping`` only: epochs without improvement before training stops."),
+    "tol": Parameter([Interval(Real, 0, None, closed="left")], "float >= 0, default=1e-4",
+                     "``early_stopping`` only: the improvement that counts."),
+    "max_stat_subsets": Parameter(
+        _positive_int(), "int, default=127",
+        """Subset statistics are exact for all ``2**M - 1`` subsets while that
+        count is at most this; beyond it, this many subsets (spread over all
+        sizes) are evaluated and pooled per subset size."""),
+    "callbacks": Parameter([list, None], "list of skorch callbacks, default=None",
+                           "Extra skorch callbacks (copied, never mutated)."),
+    "device": Parameter([str, torch.device], 'str, default="cpu"',
+                        'Torch device for training and prediction, e.g. ``"cuda"``.'),
+    "verbose": Parameter(["verbose"], "int, default=0",
+                         "1 prints skorch's epoch table, 2 adds a progress bar."),
+    "random_state": Parameter(
+        ["random_state"], "int, RandomState instance or None, default=None",
+        """Seeds weight initialisation, dropout, batch order, subset sampling, the
+        recoverer (when its own ``random_state`` is None) and the statistics. The
+        same seed gives identical predictions, also when fits run in threads or
+        processes (docs/scaling_out.md)."""),
+}
+
+
+def parameter_constraints(estimator_class, task):
+    """The ``_parameter_constraints`` table of an estimator's constructor."""
+    names = inspect.signature(estimator_class.__init__).parameters
+    table = {name: PARAMETERS[name].constraints for name in names if name != "self"}
+    if task == _R:
+        table["tuning_scoring"] = [StrOptions({"nll", "rmse"})]
+    return table
+
+
+def document_parameters(task):
+    """Class decorator: the docstring's ``%(parameters)s`` line becomes the
+    numpydoc entries of every constructor parameter, in signature order."""
+
+    def decorate(cls):
+        names = [n for n in inspect.signature(cls.__init__).parameters if n != "self"]
+        section = "\n".join(PARAMETERS[name].entry(name, task) for name in names)
+        cls.__doc__ = cls.__doc__.replace(
+            "    %(parameters)s\n", textwrap.indent(section, "    ") + "\n")
+        cls._parameter_constraints = parameter_constraints(cls, task)
+        return cls
+
+    return decorate
+
+
+def check_params(estimator):
+    """Checks across parameters and of values a constraint cannot express.
+
+    Run in ``fit`` after ``_validate_params`` (the constraints table).
+    """
+    from ._categorical import check_categorical_features
+    from ._recovery import check_recoverer
+    from ._rewards import get_reward_rule
+    from ._subsets import make_subset_sampler
+
+    for name, constraints in estimator._parameter_constraints.items():
+        value = getattr(estimator, name)
+        numeric = isinstance(constraints, list) and any(
+            isinstance(c, Interval) for c in constraints)
+        if numeric and isinstance(value, bool):
+            # Interval admits bools (bool is an int); a number parameter does not.
+            raise ValueError(f"The {name!r} parameter of {type(estimator).__name__} must "
+                             f"be a number, not a bool. Got {value!r} instead.")
+    if estimator.d_model % estimator.n_heads:
+        raise ValueError(
+            f"n_heads={estimator.n_heads} must divide d_model={estimator.d_model}")
+    if estimator.selection == "auto" and estimator.calibrate is not True:
+        raise ValueError(
+            "selection='auto' tunes calibration_strength of the calibrated reward "
+            "(0 is the uncalibrated one), so it needs calibrate=True, got "
+            f"calibrate={estimator.calibrate!r}"
+        )
+    resolve_tuning_missingness(estimator.tuning_missingness)
+    if estimator.recoverer is not None:
+        check_recoverer(estimator.recoverer)
+    get_reward_rule(estimator.calibrate)
+    check_categorical_features(getattr(estimator, "categorical_features", None))
+    make_subset_sampler(estimator.subset_sampler, estimator.n_subsets)
+    resolve_optimizer(estimator.optimizer)

@@ -1,40 +1,24 @@
 """``DyMoRegressor``: DyMo for regression, on the shared :class:`BaseDyMo`.
 
-Only what depends on the task lives here: the target checks and encoding
-(standardised ``y`` and its quantile bins, ``_regression.py``), the
-Gaussian head and its loss (``_regression_loss.py``), the statistics and
-reward scorer over target bins, tuning by held-out Gaussian NLL, and
-``predict(X, return_std=...)``. The data path is in ``_base.py``.
+The public face: the constructor, the docstrings and
+``predict(X, return_std=...)``. The task (standardised targets and their
+bins, the Gaussian head and loss, the variance ``fit`` measures, the
+scorer, the tuning metric) is :class:`~._tasks.RegressionTask`; the work
+is in :class:`~._base.BaseDyMo`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import torch
 from sklearn.base import RegressorMixin
-from sklearn.model_selection import train_test_split
-from sklearn.utils.validation import check_is_fitted
-from skorch.dataset import ValidSplit
 
 from ._base import BaseDyMo
-from ._params import check_int, check_real
-from ._regression import (
-    GAUSSIAN_BASELINE,
-    REGRESSION_SCORINGS,
-    RegressionScorer,
-    TargetEncoding,
-    check_targets,
-    gaussian_log_likelihood,
-    rank_regression_policies,
-    ridge_start,
-    score_regression_policies,
-)
-from ._regression_loss import GaussianPrototypeLoss
-from ._regression_variance import RegressionVarianceMixin
-from ._tuning import MAX_TUNING_ROWS
+from ._params import document_parameters
+from ._tasks import RegressionTask
 
 
-class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
+@document_parameters("regressor")
+class DyMoRegressor(RegressorMixin, BaseDyMo):
     """Regressor with inference-time dynamic modality selection (DyMo).
 
     A *modality* is a group of columns of ``X``. One network is trained to
@@ -59,129 +43,7 @@ class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
 
     Parameters
     ----------
-    modalities : dict, list of lists or None, default=None
-        Column groups: ``dict`` name -> columns (names or integer
-        positions), a list of column lists (named ``m0``, ``m1``, ...), or
-        ``None`` for one modality per column.
-    recoverer : object with ``fit`` and ``transform``, default=None
-        Fills missing entries at predict time; ``None`` uses
-        ``ModalityKNNImputer()`` (KNNImputer's values). Cloned into
-        ``recoverer_``; ignored when ``X`` carries indicator columns.
-        Categorical columns reach it as one-hot blocks, as for
-        :class:`DyMoClassifier`.
-    categorical_features : "from_dtype", array-like of str, int or bool, or None, \
-            default="from_dtype"
-        Columns holding categories, as for :class:`DyMoClassifier`: NaN,
-        None and categories unseen in ``fit`` are missing entries.
-    selection : {"iterative", "simultaneous", "observed", "all", "auto"}, default="iterative"
-        As for :class:`DyMoClassifier`; ``"auto"`` tunes the policy on
-        held-out rows by Gaussian negative log-likelihood.
-    calibrate : bool, "literal" or callable, default=True
-        Reward rule, as for :class:`DyMoClassifier`.
-    calibration_strength : float >= 0, default=1.0
-        ``gamma``: accept a candidate when
-        ``0.5 log(var_S / var_{S+u}) + gamma * log alpha > tau``.
-    reward_threshold : float, default=0.0
-        ``tau`` in that test, in nats.
-    max_candidates : int or None, default=None
-        At most this many recovered modalities per sample, those that tell
-        most about the target on their own (Gaussian information, nats).
-    min_observed_fraction : float in (0, 1], default=0.5
-        At predict time, a modality with at least this fraction of its
-        entries present starts as observed (gaps recovered; not a candidate);
-        the classifier's default, measured there. 1.0 is the paper's rule.
-        Training uses fully present modalities only.
-    partial_fill : {"auto", "gaussian", "recoverer"}, default="auto"
-        Gaps in a partly observed modality: ``"gaussian"``, their mean given
-        the row's present entries under a Gaussian of all numeric columns
-        (one per modality past 64; docs/recoverers.md); ``"recoverer"``, the
-        recoverer's values; ``"auto"``: ``"gaussian"`` with the default one.
-    tuning_fraction : float in (0, 1), default=0.2
-        ``selection="auto"`` only: fraction of rows held out (at most 2,000).
-    tuning_missingness : "auto", "patterns", "rates" or list of float, default="auto"
-        ``selection="auto"`` only: how held-out modalities are hidden.
-    tuning_scoring : {"nll", "rmse"}, default="nll"
-        ``selection="auto"`` only: the policy with the lowest held-out
-        Gaussian NLL wins; or the lowest RMSE, NLL breaking ties.
-    refit : bool, default=True
-        ``selection="auto"`` only: train again on all rows after tuning.
-    n_bins : int >= 1, default=5
-        Quantile bins of ``y`` used as the prototype groups (ties in ``y``
-        may merge bins; ``n_bins_`` is the number kept).
-    recovery_variance : bool, default=True
-        Count what recovery does not know. ``fit`` measures, out of fold,
-        how far recovering each modality moves the predicted mean (its
-        ``recovery_std_``), and the variance of a prediction that uses
-        recovered modalities includes theirs: in the rewards, so selection
-        adds a recovered modality only when it tells more than its recovery
-        costs, and in the reported standard deviation. ``False``: the
-        network's variance alone, which treats recovered values as measured
-        (the paper's reward, Appendix D). Ignored (0) when ``X`` carries
-        indicator columns.
-    variance_holdout : float in [0, 0.5], default=0.15
-        Fraction of the training rows kept out of the network's training
-        to recalibrate its variance: the predicted variance is multiplied
-        by the mean of ``(y - mean)^2 / var`` over them, the factor that
-        maximises their likelihood (``variance_scale_``). A network fits
-        its training rows closer than new ones, so its own variance is too
-        small after long training and too large after short training.
-        ``0`` (or fewer than 10 rows to hold out): every row trains, no
-        rescaling.
-    beta : float in [0, 1], default=0.5
-        Variance weighting of the Gaussian NLL (beta-NLL, Seitzer et al.
-        2022): 0 is the plain NLL, which can trade the fit of the mean for
-        a larger variance; 0.5 balances mean and variance.
-    distance : {"cosine", "sqeuclidean"}, default="cosine"
-    d_model : int, default=64
-    tokens_per_modality : int, default=1
-    n_layers : int, default=2
-    n_heads : int, default=4
-    encoder_hidden : int, default=128
-    latent_dim : int, default=32
-    dropout : float, default=0.1
-        Transformer dropout, rounded to a multiple of 1/256.
-    input_noise : float, default=0.3
-        Standard deviation of Gaussian noise added to the scaled inputs of
-        every training batch (a smoothness regulariser, see
-        docs/backbone.md; 0 turns it off).
-    n_subsets : int, default=4
-    subset_sampler : "uniform", "moddrop" or callable, default="uniform"
-    temperature : float, default=0.1
-    prototype_weight : float, default=1.0
-    prototype_warmup : int, default=1
-    max_epochs : int, default=50
-    batch_size : int, default=128
-    lr : float, default=1e-3
-    optimizer : {"adam", "adamw", "sgd"} or torch optimizer class, default="adam"
-    weight_decay : float, default=0.0
-    lr_schedule : {"cosine", "constant"}, default="cosine"
-        ``"cosine"``: from ``lr`` down to ``lr / 100`` over ``max_epochs``
-        (half a cosine); ``"constant"``: ``lr`` throughout.
-    scaling : {"robust", "standard"}, default="robust"
-        How the network sees numeric columns (statistics of the observed
-        training entries). ``"robust"``: minus the median, over the
-        interquartile range, smoothly clipped to about +-3, so no value can
-        saturate an encoder; ``"standard"``: z-scores (the paper's).
-    linear_path : bool, default=True
-        Each visible modality also adds a linear function of its columns to
-        the head's output. The mean starts from a ridge regression
-        (``alpha=1``) fitted on the training rows, the variance from its
-        residual variance; the network learns what lies beyond.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the rows (not stratified) and
-        stop when the validation loss stalls; the best epoch is kept.
-    validation_fraction : float, default=0.1
-    n_iter_no_change : int, default=10
-    tol : float, default=1e-4
-    max_stat_subsets : int, default=127
-    callbacks : list of skorch callbacks, default=None
-    device : str, default="cpu"
-    verbose : int, default=0
-    random_state : int, RandomState instance or None, default=None
-        The same seed gives identical predictions.
-
-    The network, training and statistics parameters are those of
-    :class:`DyMoClassifier`; see it for details.
+    %(parameters)s
 
     Attributes
     ----------
@@ -221,7 +83,7 @@ class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
 
     See Also
     --------
-    DyMoClassifier : the same for classification.
+    DyMoClassifier : The same for classification.
 
     Notes
     -----
@@ -352,107 +214,8 @@ class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
         self.verbose = verbose
         self.random_state = random_state
 
-    # Pickles from before recovery_variance load with the network's variance alone.
-    _parameters_before_backbone = {**BaseDyMo._parameters_before_backbone,
-                                   "recovery_variance": False, "variance_holdout": 0.0}
+    _task_class = RegressionTask
 
-    def _check_params(self):
-        super()._check_params()
-        check_int("n_bins", self.n_bins, 1)
-        if not isinstance(self.recovery_variance, (bool, np.bool_)):
-            raise ValueError("recovery_variance must be True or False, got "
-                             f"{self.recovery_variance!r}")
-        check_real("variance_holdout", self.variance_holdout, 0.0, 0.5)
-        check_real("beta", self.beta, 0.0)
-        if self.beta > 1:
-            raise ValueError(f"beta must be a number in [0, 1], got {self.beta!r}")
-
-    # ------------------------------------------------------------ task hooks
-    #: Values of ``tuning_scoring``.
-    _tuning_scorings = REGRESSION_SCORINGS
-    #: Mean and raw variance.
-    _n_outputs = 2
-
-    def _encode_targets(self, y, n_samples):
-        """Check ``y``, fit its standardisation and bins; ``(n, 2)`` [y_std, bin]."""
-        y = check_targets(y, n_samples, type(self).__name__)
-        encoding = TargetEncoding.fit(y, self.n_bins)
-        self._target_encoding = encoding
-        self.n_bins_ = encoding.n_bins
-        self.bin_edges_ = encoding.edges * encoding.scale + encoding.offset
-        return encoding.encode(y)
-
-    @property
-    def _n_prototype_classes(self):
-        """Prototypes and statistics are kept per target bin."""
-        return self._target_encoding.n_bins
-
-    def _linear_start(self, x, y_enc):
-        return ridge_start(x, y_enc[:, 0])
-
-    def _target_tensor(self, y_enc):
-        return torch.as_tensor(y_enc, dtype=torch.float32)
-
-    def _prototype_labels(self, y_enc):
-        return torch.as_tensor(y_enc[:, 1], dtype=torch.long)
-
-    def _information_params(self, y_enc):
-        """A modality's information: Gaussian log-likelihood gained over the marginal."""
-        return {"targets": torch.as_tensor(y_enc[:, 0], dtype=torch.float64),
-                "log_likelihood": gaussian_log_likelihood,
-                "baseline": GAUSSIAN_BASELINE}
-
-    def _criterion_params(self):
-        """beta-NLL plus the prototype contrastive loss over the target bins."""
-        return {
-            "criterion": GaussianPrototypeLoss,
-            "criterion__n_bins": self._target_encoding.n_bins,
-            "criterion__latent_dim": self.latent_dim,
-            "criterion__distance": self.distance,
-            "criterion__temperature": self.temperature,
-            "criterion__prototype_weight": self.prototype_weight,
-            "criterion__beta": self.beta,
-        }
-
-    def _validation_split(self, seed):
-        """``early_stopping`` holds out random rows (targets are continuous)."""
-        return ValidSplit(self.validation_fraction, stratified=False, random_state=seed)
-
-    def _tuning_split(self, y_enc, seed):
-        """Random (train, held-out) row indices for ``selection="auto"``."""
-        n = y_enc.shape[0]
-        n_tune = int(min(np.ceil(self.tuning_fraction * n), MAX_TUNING_ROWS))
-        if n - n_tune < 2:
-            raise ValueError(
-                f"selection='auto' with tuning_fraction={self.tuning_fraction} holds out "
-                f"{n_tune} of {n} rows and leaves fewer than 2 to train on. Lower "
-                "tuning_fraction, or use another selection."
-            )
-        train, tune = train_test_split(np.arange(n), test_size=n_tune, random_state=seed)
-        return np.sort(train), np.sort(tune)
-
-    def _score_policies(self, module, chunks, y_enc, scorer, policies):
-        """Held-out Gaussian NLL and RMSE of each policy, ranked by ``tuning_scoring``."""
-        encoding = self._target_encoding
-        y = y_enc[:, 0] * encoding.scale + encoding.offset
-        table = score_regression_policies(module, chunks, y, encoding, scorer,
-                                          self.calibrate, policies, self.device_)
-        return rank_regression_policies(table, self.tuning_scoring)
-
-    def _make_scorer(self):
-        """Information gain (nats, recovery variance included) and the ICS of the
-        predicted mean's bin."""
-        # None for models pickled before these existed: the head's variance alone.
-        variance = getattr(self, "_recovery_variance", None)
-        return RegressionScorer(
-            self.subset_statistics_, self.distance, self._target_encoding,
-            None if variance is None else torch.as_tensor(variance, dtype=torch.float64),
-            getattr(self, "_variance_calibration", None))
-
-    def _outputs_from_logits(self, logits, used, recovered):
-        """Mean and standard deviation in ``y``'s units, ``(n, 2)`` float64."""
-        return self._target_encoding.to_user_units(
-            *self._make_scorer().predictive(logits, used, recovered))
 
     # ---------------------------------------------------------------- public
     def fit(self, X, y):
@@ -473,10 +236,6 @@ class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
         """
         return self._fit(X, y)
 
-    def _explanation_outputs(self, result):
-        mean, std = result.proba[:, 0], result.proba[:, 1]
-        return {"mean": mean, "std": std, "prediction": mean}
-
     def predict(self, X, return_std=False):
         """Predict the target after dynamic modality selection.
 
@@ -496,9 +255,6 @@ class DyMoRegressor(RegressorMixin, RegressionVarianceMixin, BaseDyMo):
             Only with ``return_std=True``; ``mean +/- 1.96 std`` is the
             model's 95% interval.
         """
-        check_is_fitted(self)
-        result = self._run_selection(X, self.selection)
-        self.selection_path_ = result.path
-        self.selection_rewards_ = result.rewards
+        result = self._predict_result(X)
         mean, std = result.proba[:, 0].copy(), result.proba[:, 1].copy()
         return (mean, std) if return_std else mean

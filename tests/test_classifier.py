@@ -54,10 +54,10 @@ def test_selection_path_and_rewards(fitted):
     for i, p in enumerate(path):
         assert all((i, m) in missing for m in p)
         assert len(p) == len(set(p))
-    assert list(rewards.columns) == ["sample", "step", "modality", "reward", "accepted"]
-    accepted = rewards[rewards.accepted].sort_values(["sample", "step"])
+    assert list(rewards.columns) == ["step", "modality", "reward", "accepted"]
+    accepted = rewards[rewards.accepted]  # sorted by row, then step
     assert (accepted.reward > 0).all()
-    rebuilt = accepted.groupby("sample", observed=True)["modality"].apply(tuple)
+    rebuilt = accepted.groupby(level=0, observed=True)["modality"].apply(tuple)
     for i, p in rebuilt.items():
         assert path[i] == p
     # select_modalities gives the same without storing anything new.
@@ -227,16 +227,18 @@ def net_marked(clf):
 
 
 @pytest.mark.parametrize("params, match", [
-    ({"selection": "best"}, "selection must be one of"),
-    ({"distance": "l1"}, "distance must be one of"),
+    ({"selection": "best"}, "'selection' parameter of DyMoClassifier must be a str among"),
+    ({"distance": "l1"}, "'distance' parameter .* must be a str among"),
     ({"d_model": 10, "n_heads": 4}, "must divide d_model"),
-    ({"temperature": 0}, "temperature must be"),
-    ({"optimizer": "lbfgs"}, "optimizer must be one of"),
-    ({"scaling": "minmax"}, "scaling must be one of"),
-    ({"lr_schedule": "step"}, "lr_schedule must be one of"),
-    ({"linear_path": "yes"}, "linear_path must be True or False"),
-    ({"label_smoothing": 1.0}, "label_smoothing must be a number"),
-    ({"input_noise": -0.1}, "input_noise must be"),
+    ({"temperature": 0}, r"'temperature' parameter .* range \(0.0, inf\). Got 0"),
+    ({"optimizer": "lbfgs"}, "'optimizer' parameter .* must be a str among"),
+    ({"scaling": "minmax"}, "'scaling' parameter .* must be a str among"),
+    ({"lr_schedule": "step"}, "'lr_schedule' parameter .* must be a str among"),
+    ({"linear_path": "yes"}, "'linear_path' parameter .* must be an instance of 'bool'"),
+    ({"label_smoothing": 1.0}, r"'label_smoothing' parameter .* range \[0.0, 1.0\)"),
+    ({"input_noise": -0.1}, "'input_noise' parameter"),
+    ({"verbose": "yes"}, "'verbose' parameter"),
+    ({"early_stopping": "False"}, "'early_stopping' parameter .* 'bool'"),
     ({"recoverer": object()}, "has no fit"),
 ])
 def test_bad_parameters_are_named(toy_data, params, match):

@@ -93,7 +93,7 @@ def test_zero_rows(toy_data, fitted):
     assert proba.shape == (0, 3) and proba.dtype == np.float64
     assert fitted.selection_path_ == []
     assert list(fitted.selection_rewards_.columns) == [
-        "sample", "step", "modality", "reward", "accepted"]
+        "step", "modality", "reward", "accepted"]
     assert len(fitted.selection_rewards_) == 0
     pred = fitted.predict(X[:0])
     assert pred.shape == (0,) and pred.dtype == fitted.classes_.dtype
@@ -115,7 +115,7 @@ def test_extreme_finite_values_give_an_error_not_garbage(toy_data, fitted):
     # clipping bound, so the prediction is a finite, valid distribution.
     proba = fitted.predict_proba(X_far)
     assert np.isfinite(proba).all() and np.allclose(proba.sum(1), 1.0)
-    scaled = fitted.scaler_.transform(X_far)
+    scaled = fitted._data_path.scaler.transform(X_far)
     assert scaled[0, 1] == pytest.approx(3.0) and np.abs(scaled).max() <= 3.0
     X_huge = X.copy()
     X_huge[:, 2] = np.where(y == 0, 1e308, -1e308)  # the spread overflows float64

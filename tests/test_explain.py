@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.impute import SimpleImputer
 
-from sklearn_dymo import DyMoClassifier, SelectionExplanation
+from sklearn_dymo import DyMoClassifier, SelectionResult
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def test_table_agrees_with_selection(fitted_and_X):
     clf, X = fitted_and_X
     before = dict(clf.__dict__)
     explanation = clf.explain_selection(X)
-    assert isinstance(explanation, SelectionExplanation)
+    assert isinstance(explanation, SelectionResult)
     assert clf.__dict__.keys() == before.keys()  # stores nothing
     table = explanation.table
     assert table.index.equals(X.index)

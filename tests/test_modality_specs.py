@@ -216,6 +216,6 @@ def test_feature_union_with_missing_indicator_all_is_accepted(toy_data, fast_par
     was_missing = {(i, f"m{m}") for m, cols in enumerate(modalities.values())
                    for i in np.flatnonzero(df.iloc[:, cols].isna().any(axis=1).to_numpy())}
     rewards = clf.selection_rewards_
-    assert set(zip(rewards["sample"], rewards["modality"])) <= was_missing
+    assert set(zip(rewards.index, rewards["modality"])) <= was_missing
     assert {(i, m) for i, path in enumerate(clf.selection_path_) for m in path} <= was_missing
     assert len(rewards) > 0

@@ -135,7 +135,7 @@ def test_auto_leaves_a_chosen_recoverer_alone(related):
     mean = SimpleImputer()
     auto = DyMoClassifier(modalities=modalities, recoverer=mean, random_state=0,
                           **FAST).fit(X, y)
-    assert auto._partial_gaussians is None
+    assert auto._data_path.gaussians is None
     forced = DyMoClassifier(modalities=modalities, recoverer=mean, partial_fill="gaussian",
                             random_state=0, **FAST).fit(X, y)
     X_gap = X[:20].copy()
@@ -145,23 +145,9 @@ def test_auto_leaves_a_chosen_recoverer_alone(related):
 
 def test_partial_fill_is_checked(related):
     X, y, modalities = related
-    with pytest.raises(ValueError, match="partial_fill must be one of"):
+    with pytest.raises(ValueError, match="'partial_fill' parameter of DyMoClassifier must be a str among"):
         DyMoClassifier(modalities=modalities, partial_fill="mean", **FAST).fit(X, y)
 
-
-def test_model_pickled_before_partial_fill_uses_the_recoverer(related):
-    X, y, modalities = related
-    clf = DyMoClassifier(modalities=modalities, partial_fill="recoverer", random_state=0,
-                         **FAST).fit(X, y)
-    X_gap = X[:30].copy()
-    X_gap[:, 3:5] = np.nan
-    expected = clf.predict_proba(X_gap)
-    state = clf.__getstate__()
-    del state["partial_fill"], state["_partial_gaussians"]
-    loaded = DyMoClassifier.__new__(DyMoClassifier)
-    loaded.__setstate__(pickle.loads(pickle.dumps(state)))
-    assert loaded.get_params()["partial_fill"] == "recoverer"
-    np.testing.assert_array_equal(loaded.predict_proba(X_gap), expected)
 
 
 def test_joint_fill_draws_on_other_modalities_and_integrates_out_missing_ones():

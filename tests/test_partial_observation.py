@@ -55,6 +55,6 @@ def test_partly_observed_modality_starts_observed_above_the_threshold(fitted):
 @pytest.mark.parametrize("value", [0, -0.1, 1.5, "half", True])
 def test_bad_fraction_is_refused(fitted, value):
     clf, data = fitted
-    with pytest.raises(ValueError, match="min_observed_fraction must be"):
+    with pytest.raises(ValueError, match="'min_observed_fraction' parameter of DyMoClassifier must be"):
         DyMoClassifier(modalities=data.modalities, min_observed_fraction=value).fit(
             data.data[:20], data.target[:20])

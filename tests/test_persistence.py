@@ -144,28 +144,3 @@ def test_pickled_bytes_load_through_a_file_object(fitted):
     pickle.dump(clf, buffer)
     buffer.seek(0)
     np.testing.assert_array_equal(pickle.load(buffer).predict(X), clf.predict(X))
-
-
-def test_model_pickled_before_the_backbone_parameters_still_predicts(toy_data):
-    # A model saved before linear_path / scaling / lr_schedule existed: its
-    # state lacks them, and its network lacks the linear layer.
-    X, y, modalities = toy_data
-    old = DyMoClassifier(modalities=modalities, linear_path=False, scaling="standard",
-                         lr_schedule="constant", label_smoothing=0.0, input_noise=0.0,
-                         max_epochs=2, random_state=0).fit(X, y)
-    expected = old.predict_proba(X)
-    state = old.__getstate__()
-    for name in ("linear_path", "scaling", "lr_schedule", "label_smoothing", "input_noise"):
-        del state[name]
-    module = state["net_"].module_
-    module.__dict__.pop("linear")  # a plain None without the linear path
-    module.__dict__.pop("input_noise")
-    state["scaler_"].__dict__.pop("clipped")
-    loaded = DyMoClassifier.__new__(DyMoClassifier)
-    loaded.__setstate__(pickle.loads(pickle.dumps(state)))
-    assert loaded.get_params()["linear_path"] is False
-    assert loaded.get_params()["scaling"] == "standard"
-    assert loaded.get_params()["label_smoothing"] == 0.0
-    assert loaded.get_params()["input_noise"] == 0.0
-    assert loaded.net_.module_.input_noise == 0.0
-    np.testing.assert_allclose(loaded.predict_proba(X), expected)

@@ -158,7 +158,7 @@ def test_steps_histogram_counts_reward_rounds(selection_run):
     rewards, path = clf.selection_rewards_, clf.selection_path_
     display = StepsHistogramDisplay.from_estimator(clf, X_missing)
 
-    steps = np.array([rewards.loc[rewards["sample"] == i, "step"].nunique()
+    steps = np.array([rewards.loc[rewards.index == i, "step"].nunique()
                       for i in range(len(X_missing))])
     np.testing.assert_array_equal(display.steps, steps)
     heights = [bar.get_height() for bar in display.bars_]

@@ -85,14 +85,14 @@ def test_reward_is_the_log_variance_reduction(fitted):
     x, obs = reg._prepare(X_missing)
     module = reg.net_.module_.eval()
     for row in first.itertuples():
-        mask = obs[row.sample].clone()
+        mask = obs[row.Index].clone()
         mask[reg.modality_names_.index(row.modality)] = True
         with torch.no_grad():
-            logits, _ = module(x[row.sample:row.sample + 1], mask[None])
-        var = (gaussian_params(logits.double())[1] * reg._target_encoding.scale ** 2).item()
+            logits, _ = module(x[row.Index:row.Index + 1], mask[None])
+        var = (gaussian_params(logits.double())[1] * reg._task.encoding.scale ** 2).item()
         u = reg.modality_names_.index(row.modality)
         var = var * reg.variance_scale_[1] + reg.recovery_std_[u] ** 2
-        expected = 0.5 * np.log(var_observed[row.sample] / var)
+        expected = 0.5 * np.log(var_observed[row.Index] / var)
         assert row.reward == pytest.approx(expected, abs=1e-5)  # float32 network
 
 
@@ -157,10 +157,10 @@ def test_bad_targets_are_named(reg_data, y, match):
 
 
 @pytest.mark.parametrize("params, match", [
-    ({"n_bins": 0}, "n_bins must be an integer >= 1"),
-    ({"beta": 1.5}, r"beta must be a number in \[0, 1\]"),
-    ({"tuning_scoring": "log_loss"}, "tuning_scoring must be one of"),
-    ({"input_noise": float("nan")}, "input_noise must be"),
+    ({"n_bins": 0}, r"'n_bins' parameter of DyMoRegressor must be an int in the range \[1, inf\)"),
+    ({"beta": 1.5}, r"'beta' parameter .* range \[0.0, 1.0\]"),
+    ({"tuning_scoring": "log_loss"}, "'tuning_scoring' parameter .* among"),
+    ({"input_noise": float("nan")}, "'input_noise' parameter"),
 ])
 def test_bad_parameters_are_named(reg_data, params, match):
     X, y, modalities = reg_data

@@ -154,8 +154,8 @@ def test_auto_refit_trains_on_all_rows(toy_data):
     assert not np.allclose(kept.predict_proba(X), refitted.predict_proba(X))
     # Only the refitted model saw every training row (the scaler's centres,
     # the column medians, tell).
-    np.testing.assert_allclose(refitted.scaler_.mean, np.median(X, axis=0))
-    assert not np.allclose(kept.scaler_.mean, np.median(X, axis=0))
+    np.testing.assert_allclose(refitted._data_path.scaler.mean, np.median(X, axis=0))
+    assert not np.allclose(kept._data_path.scaler.mean, np.median(X, axis=0))
 
 
 def test_auto_needs_the_recoverer_inside_and_two_samples_per_class(toy_data):

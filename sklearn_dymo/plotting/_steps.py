@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ._matplotlib import axes_or_new
 from ._reward_distribution import check_rewards
 
 
-def steps_per_sample(rewards, n_samples):
+def steps_per_sample(rewards, rows):
     """Number of selection steps (reward rounds) each sample went through.
 
     A step is one round of Algorithm 1 in which the sample's remaining
@@ -19,10 +20,12 @@ def steps_per_sample(rewards, n_samples):
     Parameters
     ----------
     rewards : DataFrame
-        ``selection_rewards_`` or ``SelectionResult.rewards`` (columns
-        ``sample`` and ``step``).
-    n_samples : int
-        Number of predicted samples (those absent from ``rewards`` took 0 steps).
+        ``selection_rewards_`` or ``SelectionResult.rewards``: indexed by
+        the row each candidate belongs to, with a ``step`` column.
+    rows : int or pandas Index
+        The predicted rows' labels (``SelectionResult.used.index``), or
+        their number when they are numbered from 0. Rows absent from
+        ``rewards`` took 0 steps.
 
     Returns
     -------
@@ -32,15 +35,15 @@ def steps_per_sample(rewards, n_samples):
     --------
     >>> import pandas as pd
     >>> from sklearn_dymo.plotting import steps_per_sample
-    >>> rewards = pd.DataFrame({"sample": [0, 0, 0, 2], "step": [0, 0, 1, 0]})
-    >>> steps_per_sample(rewards, n_samples=3).tolist()
+    >>> rewards = pd.DataFrame({"step": [0, 0, 1, 0]}, index=[0, 0, 0, 2])
+    >>> steps_per_sample(rewards, 3).tolist()
     [2, 0, 1]
     """
-    steps = np.zeros(n_samples, dtype=int)
-    if len(rewards):
-        per_sample = rewards.groupby("sample")["step"].nunique()
-        steps[per_sample.index.to_numpy()] = per_sample.to_numpy()
-    return steps
+    rows = pd.RangeIndex(rows) if isinstance(rows, (int, np.integer)) else pd.Index(rows)
+    if not len(rewards):
+        return np.zeros(len(rows), dtype=int)
+    per_row = rewards.groupby(level=0)["step"].nunique()
+    return per_row.reindex(rows, fill_value=0).to_numpy(dtype=int)
 
 
 class StepsHistogramDisplay:
@@ -66,11 +69,12 @@ class StepsHistogramDisplay:
     >>> matplotlib.use("Agg")
     >>> import pandas as pd
     >>> from sklearn_dymo.plotting import StepsHistogramDisplay
-    >>> rewards = pd.DataFrame({"sample": [0, 0, 0, 2], "step": [0, 0, 1, 0],
+    >>> rewards = pd.DataFrame({"step": [0, 0, 1, 0],
     ...                         "modality": ["a", "b", "b", "a"],
     ...                         "reward": [0.3, 0.1, -0.2, -0.5],
-    ...                         "accepted": [True, False, False, False]})
-    >>> display = StepsHistogramDisplay.from_rewards(rewards, n_samples=3)
+    ...                         "accepted": [True, False, False, False]},
+    ...                        index=[0, 0, 0, 2])
+    >>> display = StepsHistogramDisplay.from_rewards(rewards, 3)
     >>> display.steps.tolist()
     [2, 0, 1]
     >>> [int(bar.get_height()) for bar in display.bars_]
@@ -106,15 +110,16 @@ class StepsHistogramDisplay:
         return self
 
     @classmethod
-    def from_rewards(cls, rewards, n_samples, *, ax=None, **plot_kw):
+    def from_rewards(cls, rewards, rows, *, ax=None, **plot_kw):
         """Draw from a rewards table.
 
         Parameters
         ----------
         rewards : DataFrame
             ``selection_rewards_`` or ``SelectionResult.rewards``.
-        n_samples : int
-            Number of predicted samples.
+        rows : int or pandas Index
+            The predicted rows' labels, or their number (see
+            :func:`steps_per_sample`).
         ax : matplotlib Axes, default=None
         **plot_kw
             Passed to :meth:`plot`.
@@ -125,7 +130,7 @@ class StepsHistogramDisplay:
         """
         if len(rewards):
             check_rewards(rewards)
-        return cls(steps_per_sample(rewards, n_samples)).plot(ax=ax, **plot_kw)
+        return cls(steps_per_sample(rewards, rows)).plot(ax=ax, **plot_kw)
 
     @classmethod
     def from_estimator(cls, estimator, X, *, selection=None, ax=None, **plot_kw):
@@ -147,4 +152,4 @@ class StepsHistogramDisplay:
         display : StepsHistogramDisplay
         """
         result = estimator.select_modalities(X, selection=selection)
-        return cls.from_rewards(result.rewards, len(result.path), ax=ax, **plot_kw)
+        return cls.from_rewards(result.rewards, result.used.index, ax=ax, **plot_kw)

@@ -1,0 +1,80 @@
+"""``ClassificationTask``: classes, cross-entropy + prototype loss, softmax outputs."""
+
+from __future__ import annotations
+
+import torch
+from skorch.dataset import ValidSplit
+
+from .._classification import (
+    class_explanation_columns,
+    encode_class_targets,
+    logistic_start,
+    stratified_tuning_split,
+)
+from .._losses import DyMoLoss
+from .._selection import LatentScorer
+from .._tuning import SCORINGS, rank_policies, score_policies
+from ._base import Task
+
+
+class ClassificationTask(Task):
+    """Class labels, one logit per class, prototypes per class (Eq. 10-11)."""
+
+    tuning_scorings = SCORINGS
+
+    def encode_targets(self, y, n_samples):
+        """Check the labels, learn ``classes`` and return them encoded as 0..K-1."""
+        params = self.params
+        self.classes, y_enc = encode_class_targets(
+            y, n_samples, params["validation_fraction"] if params["early_stopping"] else None)
+        return y_enc
+
+    def fitted_attributes(self):
+        return {"classes_": self.classes}
+
+    @property
+    def n_outputs(self):
+        return len(self.classes)
+
+    n_prototype_groups = n_outputs
+
+    def target_tensor(self, y_enc):
+        return torch.as_tensor(y_enc, dtype=torch.long)
+
+    prototype_labels = target_tensor  # prototypes are kept per class
+
+    def criterion_params(self):
+        """Cross-entropy plus the prototype contrastive loss over the classes."""
+        shared = ("latent_dim", "distance", "temperature", "prototype_weight",
+                  "label_smoothing")
+        return {"criterion": DyMoLoss, "criterion__n_classes": len(self.classes),
+                **{f"criterion__{name}": self.params[name] for name in shared}}
+
+    def linear_start(self, x, y_enc):
+        return logistic_start(x, y_enc, len(self.classes))
+
+    def validation_split(self, seed):
+        """``early_stopping`` holds out stratified rows (checked in ``encode_targets``)."""
+        return ValidSplit(self.params["validation_fraction"], stratified=True,
+                          random_state=seed)
+
+    def tuning_split(self, y_enc, seed):
+        return stratified_tuning_split(y_enc, self.classes, self.params["tuning_fraction"],
+                                       seed)
+
+    def make_scorer(self, statistics):
+        """Class posterior from the prototypes of the selection statistics."""
+        return LatentScorer(statistics, self.params["distance"], self.params["temperature"])
+
+    def outputs(self, logits, used, recovered, scorer):
+        return torch.softmax(logits, dim=-1).cpu().numpy()
+
+    def explanation_columns(self, outputs):
+        """``proba__<class>`` columns and the ``prediction``."""
+        return class_explanation_columns(self.classes, outputs)
+
+    def score_policies(self, module, chunks, y_enc, scorer, policies, device):
+        """Held-out accuracy and log-loss of each policy, ranked by ``tuning_scoring``."""
+        table = score_policies(module, chunks, y_enc, len(self.classes), scorer,
+                               self.params["calibrate"], policies, device)
+        return rank_policies(table, self.params["tuning_scoring"])
