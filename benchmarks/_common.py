@@ -389,9 +389,11 @@ def selection_statistics(result, base_proba, y, classes):
 def splice_into(doc_path, name, text):
     """Replace the text between ``<!-- name:start -->`` and ``<!-- name:end -->``.
 
-    The benchmark scripts write their generated tables into
-    ``docs/benchmarks.md`` this way (``--docs``), so the docs always come
-    from the result CSVs.
+    The benchmark scripts write their generated blocks into markdown pages
+    this way (``--docs``, ``--readme``: README.md's headline blocks,
+    docs/backbone.md, docs/tuning.md), so those pages always come from the
+    result CSVs. The full tables go to docs/benchmark_tables.md through
+    ``benchmarks/report.py``.
     """
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     with open(doc_path) as fh:

@@ -203,8 +203,8 @@ def accuracy_section():
         f = f[[c for c in names if c in f.columns]].rename(columns=names)
         out += ["### Fit times",
                 "Seconds, median over seeds and training conditions, one thread. "
-                "IterativeImputer + LogReg is the classifier's fit alone (the imputer is "
-                "fitted once per split and shared).",
+                "IterativeImputer + LogReg times the imputer's transform and the "
+                "classifier's fit; the imputer's own fit is not timed.",
                 md_table(f, default=".1f", index=True)]
     return out
 
