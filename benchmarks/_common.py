@@ -34,7 +34,7 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch, check_random_state
 
-from sklearn_dymo._masks import drop_mask
+from sklearn_dymo._input._masks import drop_mask
 from sklearn_dymo.datasets import (
     drop_modalities,
     load_breast_cancer_modalities,
@@ -291,8 +291,8 @@ def per_sample_select(clf, X, calibrate=True):
     proba : ndarray (n, K)
     paths : list of tuple of int (modality indices, in order)
     """
-    from sklearn_dymo._rewards import LatentScore, get_reward_rule
-    from sklearn_dymo._selection import LatentScorer
+    from sklearn_dymo._selection._algorithm import LatentScorer
+    from sklearn_dymo._selection._rewards import LatentScore, get_reward_rule
 
     module = clf.net_.module_
     module.eval()
@@ -368,7 +368,7 @@ def selection_statistics(result, base_proba, y, classes):
     rewards = result.rewards
     rounds = np.zeros(n)
     if len(rewards):
-        last = rewards.groupby("sample")["step"].max()
+        last = rewards.groupby(level=0)["step"].max()  # rows of an array: positions
         rounds[last.index.to_numpy()] = last.to_numpy() + 1
     before = classes[base_proba.argmax(1)] == y
     after = classes[result.proba.argmax(1)] == y
@@ -457,7 +457,7 @@ def swapped_classes(network=None, loss=None):
     ``DyMoNetwork`` / ``DyMoLoss`` (experiments with variants that are not
     public options); ``None`` keeps the default."""
     import sklearn_dymo._base as base_module
-    import sklearn_dymo._classifier as classifier_module
+    import sklearn_dymo._tasks._classification as classifier_module
 
     saved = base_module.DyMoNetwork, classifier_module.DyMoLoss
     if network is not None:

@@ -136,7 +136,7 @@ def bench_ann(args):
     except ImportError:
         print("  ann: faiss-cpu is not installed; skipped", flush=True)
         return pd.DataFrame()
-    from sklearn_dymo._knn_search import faiss_index, faiss_nearest
+    from sklearn_dymo._recovery._knn_search import faiss_index, faiss_nearest
 
     X, modalities, source = _training_matrix()
     train = _resampled(X, args.ann_train_rows, seed=5)

@@ -227,8 +227,8 @@ def reference_fusion():
     """Run selection on the plain ``nn.TransformerEncoder`` (the code before the
     fast fusion): every pair's tokens gathered and every token of every
     layer computed, hidden ones included."""
-    from sklearn_dymo._fusion import FirstLayerCache
-    from sklearn_dymo._network import DyMoNetwork
+    from sklearn_dymo._network._fusion import FirstLayerCache
+    from sklearn_dymo._network._module import DyMoNetwork
 
     saved = DyMoNetwork.first_layer_cache, DyMoNetwork.fuse_pairs
     # The "cache" holds the tokens themselves (and the linear-path terms,

@@ -52,8 +52,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from sklearn_dymo import DyMoClassifier
-from sklearn_dymo._losses import DyMoLoss
-from sklearn_dymo._network import DyMoNetwork
+from sklearn_dymo._network._losses import DyMoLoss
+from sklearn_dymo._network._module import DyMoNetwork
 
 N_MEMBERS = 4
 

@@ -73,12 +73,12 @@ from _common import (
 )
 from sklearn.base import clone
 
-import sklearn_dymo._selection as selection_module
+import sklearn_dymo._selection._algorithm as selection_module
 from sklearn_dymo import DyMoClassifier
-from sklearn_dymo._distances import distance_to_prototypes
-from sklearn_dymo._fusion import pad_rows
-from sklearn_dymo._losses import DyMoLoss
-from sklearn_dymo._network import DyMoNetwork
+from sklearn_dymo._network._fusion import pad_rows
+from sklearn_dymo._network._losses import DyMoLoss
+from sklearn_dymo._network._module import DyMoNetwork
+from sklearn_dymo._selection._distances import distance_to_prototypes
 
 
 class LatentReadsLinear(DyMoNetwork):
@@ -183,7 +183,7 @@ def linear_start_on_subsets(copies=5):
     """The linear path starts from a logistic regression fitted on ``copies``
     copies of the rows, each with a random non-empty subset of modalities
     kept (the others at the centre, 0), like the subsets training sees."""
-    from sklearn_dymo._classification import logistic_start
+    from sklearn_dymo._tasks._class_targets import logistic_start
 
     original = DyMoClassifier._linear_start
 
@@ -279,8 +279,8 @@ def reward_class_from_transformer():
 
 def reward_posterior(kind):
     """The reward's ``log p(y_hat | .)`` from the whole prediction (see the docstring)."""
-    from sklearn_dymo._distances import prototype_log_posterior
-    from sklearn_dymo._rewards import LatentScore
+    from sklearn_dymo._selection._distances import prototype_log_posterior
+    from sklearn_dymo._selection._rewards import LatentScore
 
     def score(scorer, logits, z, masks, recovered, linear, original):
         base = original(scorer, logits, z, masks, recovered)

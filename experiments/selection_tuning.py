@@ -51,7 +51,7 @@ from _common import (
 from sklearn.base import clone
 
 from sklearn_dymo import DyMoClassifier
-from sklearn_dymo._tuning import SCORINGS, rank_policies
+from sklearn_dymo._selection._tuning import SCORINGS, rank_policies
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ETAS = (0.6, 0.8)

@@ -7,13 +7,13 @@ each sample.
 """
 
 from ._classifier import DyMoClassifier
-from ._detect import detect_modalities
-from ._knn import ModalityKNNImputer
-from ._network import DyMoNetwork
+from ._input._detect import detect_modalities
+from ._network._module import DyMoNetwork
 from ._persistence import DyMoVersionWarning
-from ._recovery import ModalityRecoverer
+from ._recovery._knn import ModalityKNNImputer
+from ._recovery._recoverer import ModalityRecoverer
 from ._regressor import DyMoRegressor
-from ._result import SelectionResult
+from ._selection._result import SelectionResult
 
 __version__ = "0.1.0"
 

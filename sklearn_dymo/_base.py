@@ -26,19 +26,19 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 
-from ._batches import TensorBatches
-from ._data_path import DataPath
 from ._inference import InferenceMixin, row_chunks
-from ._losses import PrototypeUpdate
-from ._masks import blank_modalities
-from ._network import DyMoNetwork
+from ._input._data_path import DataPath
+from ._input._masks import blank_modalities
+from ._network._batches import TensorBatches
+from ._network._losses import PrototypeUpdate
+from ._network._module import DyMoNetwork
+from ._network._subsets import make_subset_sampler
+from ._network._training import SubsetTrainingNet, fused_optimizer_params
 from ._params import check_params, resolve_optimizer, resolve_tuning_missingness
 from ._persistence import VersionedPickleMixin
-from ._prototypes import compute_subset_statistics, describe_unsupported
-from ._subsets import make_subset_sampler
+from ._selection._prototypes import compute_subset_statistics, describe_unsupported
+from ._selection._tuning import hidden_modalities, policy_grid
 from ._tasks import NetworkFit, TrainingRows
-from ._training import SubsetTrainingNet, fused_optimizer_params
-from ._tuning import hidden_modalities, policy_grid
 
 #: Most rows the linear model of ``linear_path`` is fitted on (a random
 #: subset beyond): a starting point, which need not cost like a full fit.

@@ -17,17 +17,17 @@ import pandas as pd
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from ._fusion import pad_rows
 from ._memory import release_freed_memory
-from ._result import SelectionResult, reward_table
-from ._rewards import get_reward_rule
-from ._selection import (
+from ._network._fusion import pad_rows
+from ._selection._algorithm import (
     STRATEGIES,
     concat_records,
     paths_from_masks,
     paths_from_records,
     select,
 )
+from ._selection._result import SelectionResult, reward_table
+from ._selection._rewards import get_reward_rule
 
 #: Rows encoded and selected together at predict time (bounds memory).
 PREDICT_CHUNK = 2048

@@ -20,7 +20,7 @@ from numbers import Integral, Real
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._tuning import DEFAULT_RATES
+from ._selection._tuning import DEFAULT_RATES
 
 #: Optimizers the ``optimizer`` parameter names.
 OPTIMIZERS = {
@@ -94,7 +94,7 @@ def resolve_tuning_missingness(value, has_missing_modalities=False):
 
     ``"auto"`` imitates the training patterns when some training modality
     is missing (``has_missing_modalities``), and hides modalities at
-    :data:`~sklearn_dymo._tuning.DEFAULT_RATES` otherwise.
+    :data:`~sklearn_dymo._selection._tuning.DEFAULT_RATES` otherwise.
     """
     if isinstance(value, str):
         if value not in ("auto", "patterns", "rates"):
@@ -406,10 +406,10 @@ def check_params(estimator):
 
     Run in ``fit`` after ``_validate_params`` (the constraints table).
     """
-    from ._categorical import check_categorical_features
-    from ._recovery import check_recoverer
-    from ._rewards import get_reward_rule
-    from ._subsets import make_subset_sampler
+    from ._input._categorical import check_categorical_features
+    from ._network._subsets import make_subset_sampler
+    from ._recovery._recoverer import check_recoverer
+    from ._selection._rewards import get_reward_rule
 
     for name, constraints in estimator._parameter_constraints.items():
         value = getattr(estimator, name)

@@ -9,7 +9,6 @@ is in :class:`~._base.BaseDyMo`.
 
 from __future__ import annotations
 
-import numpy as np
 from sklearn.base import RegressorMixin
 
 from ._base import BaseDyMo

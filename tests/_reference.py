@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from sklearn_dymo._rewards import LatentScore
+from sklearn_dymo._selection._rewards import LatentScore
 
 
 def reference_select(network, tokens, observed, scorer, rule, strategy):
@@ -15,7 +15,7 @@ def reference_select(network, tokens, observed, scorer, rule, strategy):
     for i in range(n):
         tok = tokens[i:i + 1]
 
-        def run(subset):
+        def run(subset, tok=tok):
             mask = torch.zeros(1, m, dtype=torch.bool)
             mask[0, sorted(subset)] = True
             logits, z = network.heads(network.fuse(tok, mask))

@@ -188,7 +188,7 @@ def test_class_with_one_sample(toy_data):
     clf = _clf(modalities, max_epochs=2).fit(X, y_rare)
     assert list(clf.classes_) == [0, 1, 2, 9]
     assert np.isfinite(clf.predict_proba(X[:10])).all()
-    with pytest.raises(ValueError, match=r"classes \[np.int64\(9\)\] have a single training"):
+    with pytest.raises(ValueError, match=r"classes \[(np.int64\()?9\)?\] have a single training"):
         _clf(modalities, early_stopping=True).fit(X, y_rare)
     with pytest.raises(ValueError, match="validation_fraction=0.01 holds out 3 of 240"):
         _clf(modalities, early_stopping=True, validation_fraction=0.01).fit(

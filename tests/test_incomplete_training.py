@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from sklearn_dymo import DyMoClassifier
-from sklearn_dymo._masks import all_subsets
-from sklearn_dymo._prototypes import MIN_SUPPORT
+from sklearn_dymo._input._masks import all_subsets
+from sklearn_dymo._selection._prototypes import MIN_SUPPORT
 from sklearn_dymo.datasets import load_breast_cancer_modalities
 
 PARAMS = {"max_epochs": 2, "d_model": 16, "n_heads": 2, "encoder_hidden": 16,

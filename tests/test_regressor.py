@@ -12,14 +12,14 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from sklearn_dymo import DyMoRegressor, ModalityRecoverer
-from sklearn_dymo._regression import (
+from sklearn_dymo._network._regression_loss import beta_nll
+from sklearn_dymo._tasks._gaussian import (
     GAUSSIAN_BASELINE,
     RegressionScorer,
     TargetEncoding,
     gaussian_log_likelihood,
     gaussian_params,
 )
-from sklearn_dymo._regression_loss import beta_nll
 from sklearn_dymo.datasets import drop_modalities, make_multimodal_regression
 
 from .conftest import FAST
@@ -252,7 +252,7 @@ def test_explain_selection_gives_mean_std_and_the_path(reg_data):
 def test_ridge_start_gives_the_ridge_mean_and_its_residual_variance():
     from sklearn.linear_model import Ridge
 
-    from sklearn_dymo._regression import gaussian_params, ridge_start
+    from sklearn_dymo._tasks._gaussian import gaussian_params, ridge_start
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(500, 3))

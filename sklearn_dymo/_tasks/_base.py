@@ -111,7 +111,7 @@ class Task(ABC):
         """(rows the network trains on, rows held out for the task's own use)."""
         return np.arange(n_samples), None
 
-    def after_training(self, fit):
+    def after_training(self, fit):  # noqa: B027 - optional hook, nothing by default
         """What the task measures once the network is trained (nothing here).
 
         ``fit`` is a :class:`~sklearn_dymo._base.NetworkFit`: the data path,

@@ -5,16 +5,16 @@ from __future__ import annotations
 import torch
 from skorch.dataset import ValidSplit
 
-from .._classification import (
+from .._network._losses import DyMoLoss
+from .._selection._algorithm import LatentScorer
+from .._selection._tuning import SCORINGS, rank_policies, score_policies
+from ._base import Task
+from ._class_targets import (
     class_explanation_columns,
     encode_class_targets,
     logistic_start,
     stratified_tuning_split,
 )
-from .._losses import DyMoLoss
-from .._selection import LatentScorer
-from .._tuning import SCORINGS, rank_policies, score_policies
-from ._base import Task
 
 
 class ClassificationTask(Task):

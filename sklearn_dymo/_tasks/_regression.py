@@ -6,9 +6,9 @@ Beyond the head, ``fit`` measures two things about the predicted variance
 
 - ``variance_holdout``: the network is trained on all rows but a held-out
   part, which then fits per-size factors on the network's variance
-  (:class:`~sklearn_dymo._regression.VarianceCalibration`);
+  (:class:`~sklearn_dymo._tasks._gaussian.VarianceCalibration`);
 - ``recovery_variance``: the out-of-fold variance that recovering each
-  modality adds to the predicted mean (:mod:`sklearn_dymo._recovery_error`).
+  modality adds to the predicted mean (:mod:`sklearn_dymo._recovery._recovery_error`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,12 @@ import torch
 from sklearn.model_selection import train_test_split
 from skorch.dataset import ValidSplit
 
-from .._recovery import fit_recoverer
-from .._recovery_error import recovery_variance
-from .._regression import (
+from .._network._regression_loss import GaussianPrototypeLoss
+from .._recovery._recoverer import fit_recoverer
+from .._recovery._recovery_error import recovery_variance
+from .._selection._tuning import MAX_TUNING_ROWS
+from ._base import Task
+from ._gaussian import (
     GAUSSIAN_BASELINE,
     REGRESSION_SCORINGS,
     RegressionScorer,
@@ -35,9 +38,6 @@ from .._regression import (
     score_regression_policies,
     variance_holdout_split,
 )
-from .._regression_loss import GaussianPrototypeLoss
-from .._tuning import MAX_TUNING_ROWS
-from ._base import Task
 
 
 class RegressionTask(Task):

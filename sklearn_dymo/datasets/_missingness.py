@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
-from .._masks import blank_modalities, drop_mask
-from .._modalities import resolve_modalities
+from .._input._masks import blank_modalities, drop_mask
+from .._input._modalities import resolve_modalities
 
 
 def drop_modalities(X, modalities, rate, random_state=None):

@@ -1,0 +1,1 @@
+"""Tests of the input stage (sklearn_dymo._input)."""

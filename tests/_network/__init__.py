@@ -1,0 +1,1 @@
+"""Tests of the network stage (sklearn_dymo._network)."""

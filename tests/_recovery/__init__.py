@@ -1,0 +1,1 @@
+"""Tests of the recovery stage (sklearn_dymo._recovery)."""

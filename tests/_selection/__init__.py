@@ -1,0 +1,1 @@
+"""Tests of the selection stage (sklearn_dymo._selection)."""

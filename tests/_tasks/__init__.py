@@ -1,0 +1,1 @@
+"""Tests of the task objects (sklearn_dymo._tasks)."""
