@@ -160,7 +160,10 @@ def bench_ann(args):
         true = _exact_neighbours(train, test[members], cols, 5)
         hits += sum(len(set(a) & set(b)) for a, b in zip(found, true))
         total += true.size
-    err = lambda out: float(np.sqrt(np.mean((out[missing] - truth[missing]) ** 2)))
+
+    def err(out):
+        return float(np.sqrt(np.mean((out[missing] - truth[missing]) ** 2)))
+
     row = {"source": source, "train_rows": len(train), "test_rows": len(test),
            "patterns": len(patterns), "exact_rows_per_s": len(test) / t_exact,
            "faiss_first_call_rows_per_s": len(test) / t_build,

@@ -396,7 +396,8 @@ def report(folder, images, docs=None, readme=None):
     st = stats[(stats.model == "dymo") & (stats.recoverer == "knn")].copy()
     cols = ["steps_mean", "rounds_mean", "candidates_mean", "accept_rate", "changed",
             "wrong_to_right", "right_to_wrong"]
-    st = st[st.eta > 0].groupby(["dataset", "protocol", "eta", "selection", "calibrate"])[cols].mean()
+    keys = ["dataset", "protocol", "eta", "selection", "calibrate"]
+    st = st[st.eta > 0].groupby(keys)[cols].mean()
     st[["accept_rate", "changed", "wrong_to_right", "right_to_wrong"]] *= 100
     parts.append("### Selection statistics (DyMo, KNNImputer recoverer, mean over seeds)\n\n"
                  "steps = recovered modalities added per sample (Fig. S3); rounds = reward "
@@ -476,7 +477,8 @@ def main():
                         help=f"default: all available ({', '.join(available_datasets())})")
     parser.add_argument("--etas", type=float, nargs="+", default=None)
     parser.add_argument("--train-etas", type=float, nargs="+", default=None,
-                        help="etas of the train_whole protocol (default: 0.2 0.4 0.6 0.8; quick: 0.8)")
+                        help="etas of the train_whole protocol "
+                             "(default: 0.2 0.4 0.6 0.8; quick: 0.8)")
     parser.add_argument("--max-epochs", type=int, default=None)
     parser.add_argument("--stress-eta", type=float, default=0.8)
     parser.add_argument("--out", default=None,
