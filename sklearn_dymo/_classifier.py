@@ -35,47 +35,15 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels.
-    n_features_in_ : int
-        Number of columns of ``X`` seen in ``fit`` (indicators included).
-    feature_names_in_ : ndarray of str
-        Column names, when ``X`` had them.
-    is_categorical_ : ndarray of bool of shape ``(n_features_in_,)``
-        Which columns were read as categorical.
-    categories_ : list of ndarray
-        The categories seen in ``fit`` of each categorical column, in column
-        order (sorted): the order of the one-hot block a recoverer sees.
-    modality_names_ : list of str
-        Modality names in network order.
-    modality_columns_ : list of ndarray
-        Value-column positions of each modality (the user's columns: a
-        categorical column is one position, however many categories it has).
-    recoverer_ : object or None
-        Fitted clone of ``recoverer``; ``None`` when ``X`` carried indicators.
-    net_ : skorch.NeuralNet
-        The trained skorch net; ``net_.module_`` is the :class:`DyMoNetwork`
-        and ``net_.history`` the training history.
-    n_iter_ : int
-        Epochs trained.
+    %(fitted_attributes)s
     subset_statistics_ : SubsetStatistics
         Prototypes and spreads used by the rewards.
-    selection_params_ : dict
-        ``selection``, ``calibration_strength`` and ``reward_threshold``
-        used at predict time: the constructor's, or the tuned ones with
-        ``selection="auto"``.
+    %(selection_attributes)s
     selection_tuning_ : DataFrame
         ``selection="auto"`` only: one row per policy tried, like
         ``cv_results_``: ``params``, ``param_*``, held-out ``accuracy``,
         ``log_loss``, ``mean_recovered_used`` and ``rank`` (1 = chosen).
-    device_ : str
-        The torch device the fitted model runs on (``"cpu"`` after loading
-        a GPU-trained model on a machine without a GPU).
-    selection_path_ : list of tuple of str
-        After ``predict``/``predict_proba``: per sample, the recovered
-        modalities added, in order. Describes the last call only; for
-        parallel or partitioned prediction use :meth:`explain_selection`.
-    selection_rewards_ : DataFrame
-        After ``predict``/``predict_proba``: one row per evaluated candidate
-        (``sample``, ``step``, ``modality``, ``reward``, ``accepted``).
+    %(predict_attributes)s
 
     See Also
     --------

@@ -50,16 +50,7 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
         Target bins kept (at most ``n_bins``).
     bin_edges_ : ndarray of shape (n_bins\\_ - 1,)
         Interior bin edges in ``y``'s units.
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-    is_categorical_ : ndarray of bool of shape ``(n_features_in_,)``
-    categories_ : list of ndarray
-        Categories seen in ``fit`` of each categorical column.
-    modality_names_ : list of str
-    modality_columns_ : list of ndarray
-    recoverer_ : object or None
-    net_ : skorch.NeuralNet
-    n_iter_ : int
+    %(fitted_attributes)s
     subset_statistics_ : SubsetStatistics
         Prototypes and spreads per target bin.
     variance_scale_ : ndarray of shape (n_modalities,)
@@ -70,15 +61,11 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
         Per modality, the root mean square shift of the predicted mean
         when it is recovered instead of observed (``y``'s units; out of
         fold on training rows); zeros with ``recovery_variance=False``.
-    selection_params_ : dict
+    %(selection_attributes)s
     selection_tuning_ : DataFrame
         ``selection="auto"`` only: ``params``, ``param_*``, held-out
         ``nll`` and ``rmse`` (``y``'s units), ``mean_recovered_used``, ``rank``.
-    device_ : str
-    selection_path_ : list of tuple of str
-        After ``predict``: per sample, the recovered modalities added.
-    selection_rewards_ : DataFrame
-        After ``predict``: one row per evaluated candidate.
+    %(predict_attributes)s
 
     See Also
     --------
