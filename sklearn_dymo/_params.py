@@ -467,6 +467,18 @@ def check_params(estimator):
             # Interval admits bools (bool is an int); a number parameter does not.
             raise ValueError(f"The {name!r} parameter of {type(estimator).__name__} must "
                              f"be a number, not a bool. Got {value!r} instead.")
+    if round(estimator.dropout * 256) >= 256:
+        raise ValueError(
+            f"dropout={estimator.dropout!r} rounds to 1 (dropout is a multiple of 1/256) "
+            "and would drop every unit; use a value below 255/256")
+    try:
+        device = torch.device(estimator.device)
+    except RuntimeError as error:
+        raise ValueError(f"device={estimator.device!r} is not a torch device: {error}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={estimator.device!r}, but CUDA is not available to torch here "
+            f"(torch {torch.__version__}); use device='cpu' or a CUDA build of torch")
     if estimator.d_model % estimator.n_heads:
         raise ValueError(
             f"n_heads={estimator.n_heads} must divide d_model={estimator.d_model}")

@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -239,12 +240,22 @@ def net_marked(clf):
     ({"input_noise": -0.1}, "'input_noise' parameter"),
     ({"verbose": "yes"}, "'verbose' parameter"),
     ({"early_stopping": "False"}, "'early_stopping' parameter .* 'bool'"),
+    ({"calibration_strength": float("inf")}, "'calibration_strength' parameter"),
+    ({"dropout": 0.999}, "would drop every unit"),
+    ({"device": "gpu0"}, "'gpu0' is not a torch device"),
     ({"recoverer": object()}, "has no fit"),
 ])
 def test_bad_parameters_are_named(toy_data, params, match):
     X, y, modalities = toy_data
     with pytest.raises((ValueError, TypeError), match=match):
         DyMoClassifier(modalities=modalities, **params).fit(X, y)
+
+
+def test_cuda_without_cuda_is_refused_before_training(toy_data, monkeypatch):
+    X, y, modalities = toy_data
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        DyMoClassifier(modalities=modalities, device="cuda").fit(X, y)
 
 
 def test_single_class_and_never_observed_modality(toy_data, fast_params):
