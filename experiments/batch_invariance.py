@@ -4,7 +4,7 @@ float32 matrix products round differently with the number of rows in the
 call (the BLAS picks another kernel or blocking for a few rows than for
 many, and the switch point moves with the thread count), so without care a
 row's probabilities depend on the rows predicted with it. Every network
-call at predict time has a fixed shape: ``_fusion.fuse_pairs`` groups pairs
+call at predict time has a fixed shape: ``_network._fusion.fuse_pairs`` groups pairs
 by their number of visible modalities and pads each call to a power of two
 of at least ``MIN_CALL_PAIRS`` (64) rows; the encoder, the first-layer cache
 and the heads are padded with ``_fusion.pad_rows``; latents are scored in
@@ -34,7 +34,9 @@ import numpy as np
 import torch
 from sklearn.impute import SimpleImputer
 
-from sklearn_dymo import DyMoClassifier, _fusion, _inference, _selection
+from sklearn_dymo import DyMoClassifier, _inference
+from sklearn_dymo._network import _fusion
+from sklearn_dymo._selection import _algorithm as _selection
 from sklearn_dymo.datasets import drop_modalities, load_breast_cancer_modalities
 
 
