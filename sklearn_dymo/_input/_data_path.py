@@ -32,6 +32,7 @@ from .._recovery._recoverer import fit_recoverer, recover
 from ._categorical import CategoricalEncoding, resolve_categorical_features
 from ._masks import missing_entries, observed_modalities
 from ._modalities import resolve_modalities, split_indicator_columns
+from ._numeric_text import find_numeric_text_columns, read_numeric_text
 from ._tensors import ColumnScaler, to_network_input
 
 
@@ -65,6 +66,11 @@ class DataPath:
         """
         from ._validation import check_mixed_X
 
+        if reset:
+            # "from_dtype" must not take numbers stored as text for categories.
+            self.numeric_text = (find_numeric_text_columns(X)
+                                 if self.categorical_features == "from_dtype" else [])
+        X = read_numeric_text(X, self.numeric_text, at_fit=reset)
         if reset:
             categorical = resolve_categorical_features(self.categorical_features, X)
         else:
