@@ -7,7 +7,7 @@ predict: X -> category codes -> masks -> one-hot blocks -> recovered values
 ``InferenceMixin`` runs it in chunks of ``PREDICT_CHUNK`` rows (bounded
 memory) and assembles a :class:`SelectionResult`; ``select_modalities`` and
 ``explain_selection`` are its public faces. It relies on the fitted
-:class:`~._data_path.DataPath` and task object of :class:`~._base.BaseDyMo`.
+:class:`~._input._data_path.DataPath` and task object of :class:`~._base.BaseDyMo`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._memory import release_freed_memory
 from ._network._fusion import pad_rows
+from ._params import SELECTIONS
 from ._selection._algorithm import (
-    STRATEGIES,
     concat_records,
     paths_from_masks,
     paths_from_records,
@@ -31,8 +31,6 @@ from ._selection._rewards import get_reward_rule
 
 #: Rows encoded and selected together at predict time (bounds memory).
 PREDICT_CHUNK = 2048
-#: Values of the ``selection`` parameter.
-SELECTIONS = (*STRATEGIES, "auto")
 
 
 def row_chunks(n_rows):
