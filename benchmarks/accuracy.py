@@ -48,6 +48,7 @@ import time
 
 import numpy as np
 import pandas as pd
+from _accuracy_tables import HEADLINE, PROTOCOL_ROWS, pivot_accuracy
 from _common import (
     LookupRecoverer,
     available_datasets,
@@ -281,17 +282,6 @@ def _method_label(r):
     return f"{variant} {sel}{rec}"
 
 
-HEADLINE = [
-    "HistGradientBoosting (NaN)", "IterativeImputer + LogReg", "KNNImputer + HistGB",
-    "DyMo observed", "DyMo all", "DyMo iterative", "DyMo auto",
-    "DyMo iterative, oracle recoverer",
-]
-#: Rows of the protocol tables (train_whole, within).
-PROTOCOL_ROWS = HEADLINE[:5] + [
-    "DyMo simultaneous", "DyMo iterative", "DyMo iterative (uncalibrated)",
-    "DyMo iterative, simple recoverer", "DyMo iterative, iterative recoverer",
-    "DyMo all, oracle recoverer", "DyMo iterative, oracle recoverer",
-]
 
 
 def pivot(acc, dataset, protocol, methods=None):
@@ -299,13 +289,7 @@ def pivot(acc, dataset, protocol, methods=None):
     if sub.empty:
         return None
     sub["method"] = sub.apply(_method_label, axis=1)
-    if methods is not None:
-        sub = sub[sub.method.isin(methods)]
-    table = sub.groupby(["method", "eta"])["accuracy"].apply(_pm).unstack("eta")
-    order = methods if methods is not None else sorted(table.index)
-    table = table.loc[[m for m in order if m in table.index]]
-    table.columns = [f"eta={c:g}" for c in table.columns]
-    return table
+    return pivot_accuracy(sub, _pm, methods)
 
 
 def _md(table):

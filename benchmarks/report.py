@@ -20,24 +20,13 @@ import os
 
 import numpy as np
 import pandas as pd
+from _accuracy_tables import HEADLINE, PROTOCOL_ROWS, pivot_accuracy
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
 DEFAULT_OUT = os.path.join(HERE, "..", "docs", "benchmark_tables.md")
 
 BASELINES = ("HistGradientBoosting (NaN)", "IterativeImputer + LogReg", "KNNImputer + HistGB")
-#: Rows of the headline and *whole* tables, in this order.
-HEADLINE = [
-    *BASELINES,
-    "DyMo observed", "DyMo all", "DyMo iterative", "DyMo auto",
-    "DyMo iterative, oracle recoverer",
-]
-#: Rows of the *train_whole* and *within* tables.
-PROTOCOL_ROWS = HEADLINE[:5] + [
-    "DyMo simultaneous", "DyMo iterative", "DyMo iterative (uncalibrated)",
-    "DyMo iterative, simple recoverer", "DyMo iterative, iterative recoverer",
-    "DyMo all, oracle recoverer", "DyMo iterative, oracle recoverer",
-]
 PROTOCOLS = {
     "whole": "complete training data, whole modalities missing at test time",
     "train_whole": "the same missingness in the training and the test rows",
@@ -115,13 +104,7 @@ def _pivot(acc, dataset, protocol, methods=None):
     sub = acc[(acc.dataset == dataset) & (acc.protocol == protocol)]
     if sub.empty:
         return None
-    if methods is not None:
-        sub = sub[sub.method.isin(methods)]
-    table = sub.groupby(["method", "eta"])["accuracy"].apply(_pm).unstack("eta")
-    order = methods if methods is not None else sorted(table.index)
-    table = table.loc[[m for m in order if m in table.index]]
-    table.columns = [f"eta={c:g}" for c in table.columns]
-    return table
+    return pivot_accuracy(sub, _pm, methods)
 
 
 def accuracy_section():
