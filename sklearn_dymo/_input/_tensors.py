@@ -24,6 +24,22 @@ CLIP = 3.0
 #: The interquartile range of a normal distribution, in standard deviations.
 _NORMAL_IQR = 1.3489795
 
+#: A spread at or below this fraction of the column's centre is float rounding
+#: of a constant column, not a spread: relative, so that a column in any unit
+#: (1e-13 or 1e13) is scaled the same way.
+RELATIVE_SPREAD = 1e-12
+
+
+def has_spread(spread, centre):
+    """``spread`` is a real spread of values around ``centre`` (elementwise).
+
+    Relative to the centre, not an absolute floor: values of 1e-13 with a
+    spread of 1e-14 are as spread out as values of 1 with a spread of 0.1.
+    """
+    spread = np.asarray(spread, dtype=np.float64)
+    floor = np.maximum(RELATIVE_SPREAD * np.abs(centre), np.finfo(np.float64).tiny)
+    return np.isfinite(spread) & (spread > floor)
+
 
 def smooth_clip(z):
     """``z / sqrt(1 + (z / CLIP)^2)``: the identity near 0, bounded by +-CLIP.
@@ -64,15 +80,17 @@ class ColumnScaler:
         if seen.any():
             with np.errstate(over="ignore", invalid="ignore"):
                 std = np.nanstd(observed[:, seen], axis=0)
+                average = np.nanmean(observed[:, seen], axis=0)
                 if method == "robust":
                     q25, q50, q75 = np.nanpercentile(observed[:, seen], [25, 50, 75], axis=0)
                     mean[seen] = q50
                     iqr = (q75 - q25) / _NORMAL_IQR
                     # A column mostly at one value (binary, sparse) has IQR 0.
-                    std = np.where(iqr > 1e-12, iqr, std)
+                    std = np.where(has_spread(iqr, q50), iqr, std)
                 else:
-                    mean[seen] = np.nanmean(observed[:, seen], axis=0)
-            scale[seen] = np.where(std > 1e-12, std, 1.0)
+                    mean[seen] = average
+            # A constant column keeps scale 1 (it becomes 0 after centring).
+            scale[seen] = np.where(has_spread(std, average), std, 1.0)
         too_large = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(scale)))
         if too_large.size:
             raise ValueError(

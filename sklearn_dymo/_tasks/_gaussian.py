@@ -29,6 +29,7 @@ import torch
 from sklearn.utils import check_array
 from torch.nn import functional as F
 
+from .._input._tensors import has_spread
 from .._input._validation import check_target_rows
 from .._network._subsets import random_observed_subsets, repeat_rows
 from .._selection._calibration import log_ics
@@ -92,8 +93,17 @@ class TargetEncoding:
     def fit(cls, y, n_bins):
         offset = float(np.mean(y))
         scale = float(np.std(y))
-        if not np.isfinite(scale) or scale <= 1e-12 * max(1.0, abs(offset)):
-            scale = 1.0
+        if not np.isfinite(offset) or not np.isfinite(scale):
+            raise ValueError(
+                "y has values too large to standardise in float64 (their mean or "
+                "spread overflows); rescale y first, e.g. divide it by a constant"
+            )
+        if not has_spread(scale, offset):
+            raise ValueError(
+                f"y is constant (every target is {offset!r} up to float rounding): "
+                "there is nothing for DyMoRegressor to learn. Predict the constant "
+                "with sklearn.dummy.DummyRegressor, or check that y is the intended column."
+            )
         quantiles = np.quantile(y, np.arange(1, n_bins) / n_bins, method="higher")
         edges = np.unique(quantiles)
         edges = edges[edges > y.min()]
