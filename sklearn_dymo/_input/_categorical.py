@@ -18,6 +18,7 @@ Three steps, each in the data path of ``_base.py``:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -177,6 +178,19 @@ def _sorted_categories(values, column):
     return np.asarray(ordered, dtype=object)
 
 
+def _warn_no_known_category(label, values, categories):
+    """A column none of whose values is a fitted category: likely codes or a new
+    spelling, and every entry is about to be read as missing."""
+    seen = pd.unique(pd.Series(values, dtype=object))[:3].tolist()
+    warnings.warn(
+        f"categorical column {label!r}: none of its values (e.g. {seen}) is one of "
+        f"the categories seen in fit (e.g. {categories[:3].tolist()}), so every entry "
+        "is read as missing. Pass the same values as in fit (not their codes, and "
+        "with the same dtype and spelling).",
+        UserWarning, stacklevel=4,
+    )
+
+
 @dataclass
 class CategoricalEncoding:
     """Categories seen in ``fit`` per categorical column of ``X``.
@@ -240,8 +254,11 @@ class CategoricalEncoding:
                     f"categorical column {self.labels[j]} holds values that cannot be "
                     f"categories ({exc}); a category must be a string, number or bool"
                 ) from exc
-            known = (index >= 0) & ~pd.isna(values)
+            present = ~pd.isna(values)
+            known = (index >= 0) & present
             out[known, j] = index[known]
+            if present.any() and not known.any():
+                _warn_no_known_category(self.labels[j], values[present], cats)
         return out
 
     def layout(self, value_index, n_values):

@@ -27,9 +27,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .._recovery._donors import reference_rows
 from .._recovery._partial_fill import fill_partial_gaps, fit_modality_gaussians
 from .._recovery._recoverer import fit_recoverer, recover
 from ._categorical import CategoricalEncoding, resolve_categorical_features
+from ._labels import (
+    categorical_by_label,
+    check_columns_as_in_fit,
+    frame_labels,
+    integer_labels,
+    modalities_by_label,
+)
 from ._masks import missing_entries, observed_modalities
 from ._modalities import resolve_modalities, split_indicator_columns
 from ._numeric_text import find_numeric_text_columns, read_numeric_text
@@ -67,12 +75,18 @@ class DataPath:
         from ._validation import check_mixed_X
 
         if reset:
+            # A DataFrame's labels, whatever their type: integer labels are names.
+            self.column_labels = frame_labels(X)
+            self.integer_labels = integer_labels(X)
             # "from_dtype" must not take numbers stored as text for categories.
             self.numeric_text = (find_numeric_text_columns(X)
                                  if self.categorical_features == "from_dtype" else [])
+        else:
+            check_columns_as_in_fit(estimator, X, getattr(self, "column_labels", None))
         X = read_numeric_text(X, self.numeric_text, at_fit=reset)
         if reset:
-            categorical = resolve_categorical_features(self.categorical_features, X)
+            categorical = resolve_categorical_features(
+                categorical_by_label(self.categorical_features, self.integer_labels), X)
         else:
             categorical = self.is_categorical
         X_float, raw = check_mixed_X(estimator, X, reset=reset, categorical=categorical,
@@ -98,11 +112,15 @@ class DataPath:
         self.value_index, self.indicator_of = split_indicator_columns(names)
         if self.value_index is not None:
             self.value_names = [str(names[i]) for i in self.value_index]
-        else:
-            self.value_names = None if names is None else [str(n) for n in names]
+        elif names is not None:
+            self.value_names = [str(n) for n in names]
+        else:  # integer labels of a DataFrame name the modalities of modalities=None
+            self.value_names = (None if self.integer_labels is None
+                                else [str(n) for n in self.integer_labels])
         values, missing = self.split(X)
-        self.spec = resolve_modalities(self.modalities, values.shape[1], self.value_names,
-                                       missing)
+        self.spec = resolve_modalities(
+            modalities_by_label(self.modalities, self.integer_labels), values.shape[1],
+            self.value_names, missing)
         # The network reads each categorical column as a one-hot block.
         self.layout = (None if self.encoding is None
                        else self.encoding.layout(self.value_index, values.shape[1]))
@@ -146,6 +164,9 @@ class DataPath:
         one_hot = None if self.layout is None else self.layout.one_hot_columns
         self.recoverer_ = (None if self.indicator_of
                            else fit_recoverer(self.recoverer, values, default_seed=seed))
+        # Where suggest_measurements draws a missing modality's values from when
+        # the recoverer keeps no training rows of its own (a capped sample).
+        self.reference_rows = reference_rows(self.recoverer_, values, missing, seed)
         # The scaler first: it names columns whose values overflow.
         self.scaler = ColumnScaler.fit(values, missing, unscaled=one_hot, method=self.scaling)
         self.gaussians = None

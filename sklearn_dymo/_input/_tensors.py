@@ -37,8 +37,10 @@ def has_spread(spread, centre):
     spread of 1e-14 are as spread out as values of 1 with a spread of 0.1.
     """
     spread = np.asarray(spread, dtype=np.float64)
-    floor = np.maximum(RELATIVE_SPREAD * np.abs(centre), np.finfo(np.float64).tiny)
-    return np.isfinite(spread) & (spread > floor)
+    with np.errstate(invalid="ignore"):
+        floor = np.maximum(RELATIVE_SPREAD * np.abs(centre), np.finfo(np.float64).tiny)
+        # An overflowing (inf) spread is a spread: the scaler names its columns.
+        return (spread > floor) | np.isposinf(spread)
 
 
 def smooth_clip(z):
