@@ -1,0 +1,511 @@
+"""The benchmark suite: DyMo against the peers users pick, on many real tables.
+
+For every table of ``_tables.TABLES``, seed and method family of
+``_peers.FAMILIES`` it fits on one stratified 70/30 split (``_common.split``)
+and scores the same test matrices for every method:
+
+- ``complete``     complete training and test data;
+- ``whole``        complete training data, ``round(eta M)`` whole modalities
+                   missing per test row (``_common.make_missing("whole")``);
+- ``within``       complete training data, half the entries of ``round(eta M)``
+                   modalities missing per test row (``make_missing("within")``);
+- ``train_whole``  the ``whole`` missingness in the training rows too (their
+                   own draw, seed + 1000) and the ``whole`` test matrix;
+- ``natural``      tables with missing entries of their own: all rows, the
+                   missingness they have. The other protocols use their
+                   complete rows.
+
+at eta in {0.2, 0.5, 0.8}, as in ``benchmarks/accuracy.py``. Metrics:
+accuracy, log-loss, ROC AUC (macro one-vs-rest for several classes), fit and
+predict seconds, one thread per method (``_common.limit_threads``).
+
+Results are cached per (table, family) in ``results/suite/<table>/<family>.csv``,
+one row per (method, protocol, eta, seed); a fit whose rows are all there is
+skipped, so rerunning one method reruns only it (``--force`` refits).
+
+    python benchmarks/suite.py --methods cheap              # the cheap peers
+    python benchmarks/suite.py --methods dymo --seeds 0     # one seed of DyMo
+    python benchmarks/suite.py --methods dymo --dymo-params 'noise0={"input_noise": 0}'
+    python benchmarks/suite.py --report-only --docs docs/benchmark_suite.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+from _common import limit_threads, make_missing, splice_into, split
+from _peers import FAMILIES, LABELS, PEERS, dymo_family, fit_and_predict, missing_requirements
+from _tables import TABLES, complete_rows, load_table
+from sklearn.metrics import log_loss, roc_auc_score
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import Bunch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "results", "suite")
+PROTOCOLS = ("complete", "whole", "within", "train_whole", "natural")
+ETAS = (0.2, 0.5, 0.8)
+SEEDS = (0, 1, 2, 3, 4)
+KEY = ["method", "protocol", "eta", "seed"]
+#: Accuracy differences within this many points count as ties in the report.
+TIE = 0.5
+
+
+# -------------------------------------------------------------- missingness
+def frame_missing(kind, X, modalities, eta, seed):
+    """``make_missing`` on a DataFrame: same draws as on its numeric matrix.
+
+    The missing entries are drawn on a numeric stand-in of ``X`` (NaN where
+    ``X`` has NaN), so numeric tables get exactly the matrices
+    ``benchmarks/accuracy.py`` gets, and categorical columns are blanked the same way.
+    """
+    positions = {m: [X.columns.get_loc(c) for c in cols] for m, cols in modalities.items()}
+    proxy = np.where(X.isna().to_numpy(), np.nan, 0.0)
+    hidden = np.isnan(make_missing(kind, proxy, positions, eta, seed))
+    return X.mask(hidden)
+
+
+def conditions(data, seed, protocols, etas):
+    """Training conditions of one (table, seed): what is fitted and what it is scored on.
+
+    Yields ``(train, X_fit, y_fit, tests, y_test)`` with ``tests`` a dict
+    ``(protocol, eta) -> X_test``; ``train`` names the fitted condition.
+    """
+    artificial = complete_rows(data) if data.natural_missing else data
+    X_tr, X_te, y_tr, y_te = split(Bunch(data=artificial.X, target=artificial.y), seed)
+    X_tr, X_te = X_tr.reset_index(drop=True), X_te.reset_index(drop=True)
+    whole = {eta: frame_missing("whole", X_te, data.modalities, eta, seed) for eta in etas}
+    tests = {}
+    if "complete" in protocols:
+        tests[("complete", 0.0)] = X_te
+    if "whole" in protocols:
+        tests.update({("whole", eta): whole[eta] for eta in etas})
+    if "within" in protocols:
+        tests.update({("within", eta): frame_missing("within", X_te, data.modalities, eta, seed)
+                      for eta in etas})
+    if tests:
+        yield "complete", X_tr, y_tr, tests, y_te
+    if "train_whole" in protocols:
+        for eta in etas:
+            X_fit = frame_missing("whole", X_tr, data.modalities, eta, seed + 1000)
+            yield f"train_whole_{eta:g}", X_fit, y_tr, {("train_whole", eta): whole[eta]}, y_te
+    if "natural" in protocols and data.natural_missing:
+        X_tr, X_te, y_tr, y_te = split(Bunch(data=data.X, target=data.y), seed)
+        yield ("natural", X_tr.reset_index(drop=True), y_tr,
+               {("natural", 0.0): X_te.reset_index(drop=True)}, y_te)
+
+
+# ------------------------------------------------------------------ metrics
+def scores(y, proba, n_classes):
+    """Accuracy, log-loss and ROC AUC (macro one-vs-rest for several classes)."""
+    proba = np.clip(np.asarray(proba, dtype=np.float64), 1e-15, 1.0)
+    proba /= proba.sum(axis=1, keepdims=True)
+    labels = np.arange(n_classes)
+    out = {"accuracy": float(np.mean(proba.argmax(1) == y)),
+           "log_loss": float(log_loss(y, proba, labels=labels))}
+    try:
+        if n_classes == 2:
+            out["roc_auc"] = float(roc_auc_score(y, proba[:, 1]))
+        else:
+            out["roc_auc"] = float(roc_auc_score(y, proba, multi_class="ovr", average="macro",
+                                                 labels=labels))
+    except ValueError:  # a class absent from the test rows
+        out["roc_auc"] = float("nan")
+    return out
+
+
+def code_version(family):
+    """What produced a row: the library version, and for DyMo the commit of the package."""
+    if family.name.startswith("dymo"):
+        import sklearn_dymo
+
+        try:
+            root = os.path.dirname(HERE)
+            head = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+            dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--",
+                                    "sklearn_dymo"], capture_output=True, text=True,
+                                   check=True).stdout.strip()
+            return f"{sklearn_dymo.__version__}+{head}{'-dirty' if dirty else ''}"
+        except (OSError, subprocess.CalledProcessError):
+            return sklearn_dymo.__version__
+    module = {"hgb": "sklearn", "iterimp_lr": "sklearn", "knn_hgb": "sklearn",
+              "modality_stack": "sklearn", "realmlp": "pytabkit",
+              "tabm": "pytabkit"}.get(family.name, family.name)
+    return f"{module} {getattr(__import__(module), '__version__', '?')}"
+
+
+# -------------------------------------------------------------------- cache
+def cache_path(out, table, family):
+    return os.path.join(out, table, f"{family}.csv")
+
+
+def read_cache(path):
+    if not os.path.exists(path):
+        return pd.DataFrame(columns=KEY)
+    return pd.read_csv(path)
+
+
+def write_cache(path, frame):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.tmp{os.getpid()}"
+    frame.sort_values(KEY).to_csv(tmp, index=False)
+    os.replace(tmp, path)  # a reader never sees half a file
+
+
+def _keys(frame):
+    return set(zip(frame["method"], frame["protocol"], frame["eta"].round(3),
+                   frame["seed"].astype(int)))
+
+
+# ---------------------------------------------------------------------- run
+def run(args, families):
+    total = time.perf_counter()
+    for seed in args.seeds:
+        for table in args.tables:
+            try:
+                data = load_table(table)
+            except ImportError as exc:
+                print(f"skip {table}: {exc}", flush=True)
+                continue
+            y_codes = LabelEncoder().fit_transform(data.y)
+            data = Bunch(**{**data, "y": y_codes})
+            n_classes = int(y_codes.max()) + 1
+            for family in families:
+                path = cache_path(args.out, table, family.name)
+                cache = read_cache(path)
+                version = None
+                for train, X_fit, y_fit, tests, y_te in conditions(data, seed, args.protocols,
+                                                                   args.etas):
+                    wanted = {(m, p, round(e, 3), seed) for m in family.outputs
+                              for p, e in tests}
+                    if not args.force and wanted <= _keys(cache):
+                        continue
+                    version = version or code_version(family)
+                    fit_s, results = fit_and_predict(family, data.modalities, seed, X_fit,
+                                                     y_fit, tests)
+                    rows = []
+                    for (protocol, eta), by_method in results.items():
+                        for method, (proba, predict_s) in by_method.items():
+                            rows.append({"method": method, "protocol": protocol, "eta": eta,
+                                         "seed": seed, **scores(y_te, proba, n_classes),
+                                         "fit_s": fit_s, "predict_s": predict_s,
+                                         "n_train": len(y_fit), "n_test": len(y_te),
+                                         "train": train, "version": version,
+                                         "date": time.strftime("%Y-%m-%d %H:%M")})
+                    new = pd.DataFrame(rows)
+                    if len(cache):
+                        old = cache[~cache.set_index(KEY).index.isin(new.set_index(KEY).index)]
+                        cache = pd.concat([old, new], ignore_index=True)
+                    else:
+                        cache = new
+                    write_cache(path, cache)
+                    first = new[(new.method == family.outputs[0])].iloc[0]
+                    print(f"{table} seed {seed} {family.name} {train}: fit {fit_s:.1f}s, "
+                          f"{first.protocol} {first.eta:g} accuracy {100 * first.accuracy:.1f}"
+                          f"  [{time.perf_counter() - total:.0f}s]", flush=True)
+
+
+# ------------------------------------------------------------------- report
+def load_results(out):
+    frames = []
+    for table in sorted(os.listdir(out)) if os.path.isdir(out) else []:
+        folder = os.path.join(out, table)
+        if not os.path.isdir(folder):
+            continue
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".csv"):
+                frame = pd.read_csv(os.path.join(folder, name))
+                frame.insert(0, "table", table)
+                frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def paired_means(results, reference):
+    """Mean over seeds per (table, protocol, eta, method), on the seeds ``reference`` has.
+
+    Every method of a cell is averaged over the same seeds (those of the
+    reference method, or all seeds when the reference has none there), and a
+    method that lacks one of them is left out of that cell.
+    """
+    cell = ["table", "protocol", "eta"]
+    ref = results[results.method == reference]
+    ref_seeds = ref.groupby(cell)["seed"].apply(frozenset).to_dict()
+    parts = []
+    for key, group in results.groupby(cell):
+        seeds = ref_seeds.get(key) or frozenset(group.seed)
+        group = group[group.seed.isin(seeds)]
+        counts = group.groupby("method")["seed"].nunique()
+        keep = counts.index[counts == len(seeds)]
+        parts.append(group[group.method.isin(keep)])
+    kept = pd.concat(parts, ignore_index=True)
+    return kept.groupby([*cell, "method"], as_index=False)[
+        ["accuracy", "log_loss", "roc_auc", "fit_s", "predict_s"]].mean()
+
+
+def _label(method):
+    return LABELS.get(method, method)
+
+
+def _cell_name(protocol, eta):
+    return protocol if protocol in ("complete", "natural") else f"{protocol} {eta:g}"
+
+
+def _md_table(frame, index_name="method"):
+    frame = frame.copy()
+    header = f"| {index_name} | " + " | ".join(map(str, frame.columns)) + " |"
+    lines = [header, "|---" * (len(frame.columns) + 1) + "|"]
+    for idx, row in zip(frame.index, frame.to_numpy()):
+        cells = ["" if (isinstance(v, float) and np.isnan(v)) else str(v) for v in row]
+        lines.append(f"| {idx} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def rank_tables(means, default, peers, others=()):
+    """Mean accuracy rank per protocol, and wins / ties / losses of ``default``.
+
+    Ranks are taken over the cells where ``default`` and a peer have results,
+    among the methods that have results in every one of them (the others are
+    returned by name, with the number of cells they cover).
+    """
+    cell = ["table", "protocol", "eta"]
+    acc = means.pivot_table(index=cell, columns="method", values="accuracy")
+    methods = [m for m in [default, *others, *peers] if m in acc.columns]
+    present = [p for p in peers if p in acc.columns]
+    rows = acc[present].notna().any(axis=1)
+    if default in acc.columns:
+        rows &= acc[default].notna()
+    acc = acc[rows]
+    ranked = [m for m in methods if acc[m].notna().all()]
+    unranked = {m: int(acc[m].notna().sum()) for m in methods if m not in ranked}
+    ranks = acc[ranked].rank(axis=1, ascending=False)
+    by_protocol = ranks.groupby(level="protocol").mean().T
+    by_protocol = by_protocol.reindex(columns=[p for p in PROTOCOLS if p in by_protocol.columns])
+    by_protocol["all cells"] = ranks.mean()
+    table = by_protocol.map(lambda v: f"{v:.2f}")
+    table["cells"] = str(len(acc))
+    table.index = [_label(m) for m in table.index]
+    wtl = None
+    if default in acc.columns:
+        wtl = {}
+        for peer in [m for m in methods if m != default]:
+            both = acc[[default, peer]].dropna()
+            diff = 100 * (both[default] - both[peer])
+            col = {}
+            for protocol in PROTOCOLS:
+                d = diff[diff.index.get_level_values("protocol") == protocol]
+                if len(d):
+                    col[protocol] = (f"{(d > TIE).sum()}/{(d.abs() <= TIE).sum()}/"
+                                     f"{(d < -TIE).sum()}")
+            wtl[_label(peer)] = col
+        wtl = pd.DataFrame(wtl).T.reindex(columns=[p for p in PROTOCOLS
+                                                   if p in set(means.protocol)])
+    return table, wtl, unranked
+
+
+def table_sections(means, methods):
+    """Per-table accuracy and log-loss (means over seeds), methods by cells."""
+    parts = []
+    for table in [t for t in TABLES if t in set(means.table)]:
+        sub = means[(means.table == table) & means.method.isin(methods)].copy()
+        sub["cell"] = [_cell_name(p, e) for p, e in zip(sub.protocol, sub.eta)]
+        order = [_cell_name(p, e) for p in PROTOCOLS for e in ([0.0] if p in (
+            "complete", "natural") else ETAS) if _cell_name(p, e) in set(sub.cell)]
+        out = []
+        for metric, scale, digits in (("accuracy", 100, 1), ("log_loss", 1, 3)):
+            t = sub.pivot_table(index="method", columns="cell", values=metric)
+            t = (scale * t).round(digits).reindex(
+                index=[m for m in methods if m in t.index], columns=order)
+            t.index = [_label(m) for m in t.index]
+            out.append(f"{metric.replace('_', '-')}:\n\n{_md_table(t)}")
+        data = TABLES[table]
+        parts.append(f"### {table}\n\n{data.source}.\n\n" + "\n\n".join(out))
+    return parts
+
+
+def criteria(means, default, peers):
+    """PASS/MISS lines of the suite's targets and the worst five cells."""
+    lines = []
+    acc = means.pivot_table(index=["table", "protocol", "eta"], columns="method",
+                            values="accuracy")
+    ll = means.pivot_table(index=["table", "protocol", "eta"], columns="method",
+                           values="log_loss")
+    peers = [p for p in peers if p in acc.columns]
+    if default not in acc.columns or not peers:
+        return ["(no results of the default DyMo yet: criteria not evaluated)"], []
+    both = acc[acc[default].notna() & acc[peers].notna().any(axis=1)]
+    best_acc = both[peers].max(axis=1)
+    best_name = both[peers].idxmax(axis=1)
+    gap = 100 * (both[default] - best_acc)
+    missing = gap[gap.index.get_level_values("protocol") != "complete"]
+    if len(missing):
+        share = (missing >= -1).mean()
+        ok = share >= 0.8 and missing.min() >= -3
+        lines.append(f"{'PASS' if ok else 'MISS'}  missing-modality cells: default >= best "
+                     f"peer - 1 pt in {100 * share:.0f} % of {len(missing)} cells (need 80 %), "
+                     f"worst {missing.min():+.1f} pts (need >= -3)")
+        ll_both = ll.loc[missing.index]
+        ll_gap = ll_both[default] - ll_both[peers].min(axis=1)
+        share = (ll_gap <= 0.03).mean()
+        lines.append(f"{'PASS' if share >= 0.8 else 'MISS'}  missing-modality cells: log-loss "
+                     f"<= best peer + 0.03 in {100 * share:.0f} % of {len(ll_gap)} cells "
+                     f"(need 80 %), worst {ll_gap.max():+.3f}")
+    complete = acc.xs("complete", level="protocol")
+    complete = complete[complete[default].notna() & complete[peers].notna().any(axis=1)]
+    cols = [p for p in peers if complete[p].notna().all()]
+    if len(complete) and cols:
+        peer_means = 100 * complete[cols].mean()
+        mean = 100 * complete[default].mean()
+        best = peer_means.idxmax()
+        ok = mean >= peer_means[best] - 0.5
+        lines.append(f"{'PASS' if ok else 'MISS'}  complete data: mean accuracy over "
+                     f"{len(complete)} tables {mean:.1f} vs best peer {_label(best)} "
+                     f"{peer_means[best]:.1f} (need >= best - 0.5)")
+    within = acc.xs("within", level="protocol") if "within" in set(
+        means.protocol) else pd.DataFrame()
+    need = [f"{default}_observed", f"{default}_all", "knn_hgb"]
+    if len(within) and all(c in within.columns for c in need):
+        w = within[within[default].notna()]
+        sel = 100 * (w[default] - w[need[:2]].max(axis=1))
+        knn = 100 * (w[default] - w["knn_hgb"])
+        bad = [f"{t} eta={e:g} ({s:+.1f}, {k:+.1f})" for (t, e), s, k in
+               zip(w.index, sel, knn) if s < -1 or k < -1]  # NaN (no KNN run) passes
+        lines.append(f"{'PASS' if not bad else 'MISS'}  within, every table and eta: default "
+                     f">= max(observed, all) - 1 and >= KNNImp + HistGB - 1: "
+                     f"{len(w) - len(bad)} / {len(w)} cells"
+                     + (f"; misses (vs selection, vs KNN): {', '.join(bad)}" if bad else ""))
+    fits = means[means.protocol == "complete"].pivot_table(index="table", columns="method",
+                                                           values="fit_s")
+    for peer in ("lightgbm", "realmlp"):
+        if peer in fits.columns and default in fits.columns:
+            ratio = (fits[default] / fits[peer]).dropna()
+            if len(ratio):
+                lines.append(f"INFO  fit time of the default: median over {len(ratio)} tables "
+                             f"{ratio.median():.1f}x {_label(peer)}'s (range "
+                             f"{ratio.min():.1f}x to {ratio.max():.1f}x)")
+    worst = gap.sort_values().head(5)
+    worst_lines = [f"{t} {_cell_name(p, e)}: default {100 * both.loc[(t, p, e), default]:.1f}, "
+                   f"{_label(best_name.loc[(t, p, e)])} {100 * best_acc.loc[(t, p, e)]:.1f} "
+                   f"({g:+.1f} pts)" for (t, p, e), g in worst.items()]
+    return lines, worst_lines
+
+
+def report(out, docs=None, default="dymo"):
+    results = load_results(out)
+    if results.empty:
+        print(f"no results in {out}")
+        return
+    means = paired_means(results, default)
+    dymo_outputs = [m for m in sorted(set(means.method)) if m.startswith("dymo")]
+    dymo_outputs.sort(key=lambda m: (m != default, m))
+    peers = [p for p in PEERS if p in set(means.method)]
+    methods = [*dymo_outputs, *peers]
+    ranks, wtl, unranked = rank_tables(means, default, peers, dymo_outputs[1:])
+    seeds = sorted(results.seed.unique())
+    n_tables = results.table.nunique()
+    parts = [f"Generated by `python benchmarks/suite.py --report-only`: {n_tables} tables, "
+             f"seeds {', '.join(map(str, seeds))}. Means over seeds; in each cell every method "
+             f"is averaged over the seeds the default DyMo has there. Ties: accuracy within "
+             f"{TIE} points."]
+    versions = sorted(results.loc[results.method.str.startswith("dymo"), "version"].dropna()
+                      .unique())
+    if versions:
+        parts[0] += f" DyMo rows from sklearn-dymo {', '.join(map(str, versions))}."
+    note = ("" if not unranked else "\n\nNot ranked (results on fewer cells): " + ", ".join(
+        f"{_label(m)} ({n} cells)" for m, n in unranked.items()) + ".")
+    parts.append("### Mean rank (accuracy; 1 = best), per protocol\n\n" + _md_table(ranks)
+                 + note)
+    if wtl is not None:
+        parts.append(f"### Default DyMo against each peer: wins / ties / losses (cells)\n\n"
+                     f"{_md_table(wtl, 'peer')}")
+    lines, worst = criteria(means, default, peers)
+    parts.append("### Targets\n\n```\n" + "\n".join(lines) + "\n```")
+    if worst:
+        parts.append("### Worst five cells (default minus best peer, accuracy)\n\n"
+                     + "\n".join(f"- {w}" for w in worst))
+    fits = results[results.protocol == "complete"].groupby(["table", "method"])[
+        "fit_s"].median().unstack("method")
+    fits = fits.reindex(columns=[m for m in [default, *peers] if m in fits.columns])
+    fits.columns = [_label(m) for m in fits.columns]
+    parts.append("### Fit seconds (complete training rows, median over seeds, one thread)\n\n"
+                 + _md_table(fits.round(2), "table"))
+    parts += table_sections(means, methods)
+    text = "\n\n".join(parts)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "report.md"), "w") as fh:
+        fh.write(text + "\n")
+    print("\n".join(lines))
+    if docs:
+        splice_into(docs, "suite", text)
+
+
+# --------------------------------------------------------------------- main
+def parse_families(names, dymo_params):
+    families = []
+    extra = {}
+    for spec in dymo_params:
+        name, _, params = spec.partition("=")
+        if not params:
+            raise SystemExit(f"--dymo-params wants NAME=JSON, got {spec!r}")
+        extra[name] = dymo_family(name, json.loads(params))
+    for name in names:
+        if name == "cheap":
+            families += [f for f in FAMILIES.values() if f.cheap]
+        elif name == "peers":
+            families += [f for f in FAMILIES.values() if not f.name.startswith("dymo")]
+        elif name in FAMILIES:
+            families.append(FAMILIES[name])
+        elif name in extra or f"dymo-{name}" in {f"dymo-{k}" for k in extra}:
+            families.append(extra[name.removeprefix("dymo-")])
+        else:
+            raise SystemExit(f"unknown method {name!r}: one of cheap, peers, "
+                             f"{', '.join(FAMILIES)} or a --dymo-params name")
+    families += [f for f in extra.values() if f not in families]
+    runnable = []
+    for family in dict.fromkeys(families):
+        lacking = missing_requirements(family)
+        if lacking:
+            print(f"skip {family.name}: needs {', '.join(lacking)} (docs/benchmark_suite.md)")
+        else:
+            runnable.append(family)
+    return runnable
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--methods", nargs="+", default=["cheap", "dymo"],
+                        help="families: cheap (trees, imputers, per-modality stack), peers "
+                             "(cheap + RealMLP, TabM), or names: " + ", ".join(FAMILIES))
+    parser.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES))
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    parser.add_argument("--protocols", nargs="+", default=list(PROTOCOLS), choices=PROTOCOLS)
+    parser.add_argument("--etas", type=float, nargs="+", default=list(ETAS))
+    parser.add_argument("--dymo-params", nargs="*", default=[], metavar="NAME=JSON",
+                        help="extra DyMo families dymo-NAME with these constructor parameters")
+    parser.add_argument("--force", action="store_true", help="refit cached cells")
+    parser.add_argument("--out", default=OUT)
+    parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--no-report", action="store_true")
+    parser.add_argument("--docs", default=None,
+                        help="write the report into this markdown file (between "
+                             "<!-- suite:start --> and <!-- suite:end -->)")
+    args = parser.parse_args(argv)
+    if not args.report_only:
+        limit_threads(1)
+        families = parse_families(args.methods, args.dymo_params)
+        print(f"tables {len(args.tables)}, seeds {args.seeds}, protocols {args.protocols}, "
+              f"etas {args.etas}, methods {[f.name for f in families]}", flush=True)
+        run(args, families)
+    if not args.no_report:
+        report(args.out, args.docs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
