@@ -6,7 +6,9 @@ predict: X -> category codes -> masks -> one-hot blocks -> recovered values
 
 ``InferenceMixin`` runs it in chunks of ``PREDICT_CHUNK`` rows (bounded
 memory) and assembles a :class:`SelectionResult`; ``select_modalities`` and
-``explain_selection`` are its public faces. It relies on the fitted
+``explain_selection`` are its public faces. ``explain_modalities`` and
+``suggest_measurements`` run the same chunks and evaluate more subsets
+of the encoded rows (the work is in :mod:`._explain`). It relies on the fitted
 :class:`~._input._data_path.DataPath` and task object of :class:`~._base.BaseDyMo`.
 """
 
@@ -98,16 +100,7 @@ class InferenceMixin:
         outputs, used, observed_all, parts = [], [], [], []
         n = 0
         for x, observed in chunks:
-            # Padded to a fixed set of row counts: a row's tokens do not depend on
-            # how many rows are predicted with it (see _fusion.fuse_pairs).
-            x = x.to(self.device_)
-            padded = pad_rows(x)
-            tokens = module.encode(padded)[:x.shape[0]]
-            linear = module.linear_terms(padded)
-            out = select(module, tokens, observed.to(self.device_), scorer, rule, strategy,
-                         threshold=threshold, max_candidates=self.max_candidates,
-                         priority=self._candidate_priority(),
-                         linear=None if linear is None else linear[:x.shape[0]])
+            _, _, out = self._encode_select(x, observed, scorer, rule, strategy, threshold)
             logits = out.logits.double()
             if not torch.isfinite(logits).all():
                 raise RuntimeError(
@@ -121,7 +114,7 @@ class InferenceMixin:
             out.records["sample"] = out.records["sample"] + n
             parts.append(out.records)
             n += x.shape[0]
-            del out, tokens, logits
+            del out, logits
             release_freed_memory()
         n_mod = len(self.modality_names_)
         output = np.concatenate(outputs) if outputs else np.zeros((0, task.n_outputs))
@@ -141,6 +134,26 @@ class InferenceMixin:
         used = pd.DataFrame(used, columns=self.modality_names_, index=index)
         return SelectionResult(proba=output, path=path, rewards=rewards, used=used,
                                outputs=task.explanation_columns(output), reward_rows=rows)
+
+    def _encode_select(self, x, observed, scorer, rule, strategy, threshold):
+        """Encode one chunk of rows once and run selection on it.
+
+        Returns the tokens and linear-path terms (for callers that evaluate
+        more subsets of the same rows: ``explain_modalities``) and the
+        :class:`~._selection._algorithm.SelectionOutcome`.
+        """
+        module = self.net_.module_
+        # Padded to a fixed set of row counts: a row's tokens do not depend on
+        # how many rows are predicted with it (see _fusion.fuse_pairs).
+        x = x.to(self.device_)
+        padded = pad_rows(x)
+        tokens = module.encode(padded)[:x.shape[0]]
+        linear = module.linear_terms(padded)
+        linear = None if linear is None else linear[:x.shape[0]]
+        out = select(module, tokens, observed.to(self.device_), scorer, rule, strategy,
+                     threshold=threshold, max_candidates=self.max_candidates,
+                     priority=self._candidate_priority(), linear=linear)
+        return tokens, linear, out
 
     def _candidate_priority(self):
         """Order of candidates under ``max_candidates`` (most informative first)."""
@@ -217,6 +230,170 @@ class InferenceMixin:
         """
         check_is_fitted(self)
         return self._run_selection(X, selection)
+
+    def explain_modalities(self, X, *, output=None, selection=None, max_exact=10,
+                           n_permutations=64, random_state=None):
+        """Shapley values of the modalities each prediction used.
+
+        The players of a row are the modalities its prediction used (the
+        observed ones and the recovered ones selection added, from the same
+        run as :meth:`predict`); the value of a coalition of them is the
+        network's output from those modalities alone, with the values the
+        prediction used. A modality the prediction did not use gets 0.
+        The network is never trained on an empty set of modalities, so the
+        empty coalition is worth what the training data say without any:
+        the predicted class's training frequency (classifier), the training
+        mean of ``y`` or the log of its variance (regressor). The values of
+        a row sum to ``value - base_value``.
+
+        Rows with at most ``max_exact`` players are explained exactly
+        (``2**m - 1`` network passes for ``m`` players, all in one batched
+        call per block of rows); rows with more are estimated from
+        ``n_permutations`` permutations of the modalities (with their
+        reverses), the same for every row. Each row's values depend only
+        on that row (and ``random_state`` on the sampled path): the
+        explanation of a concatenation of row blocks is the concatenation
+        of the blocks' explanations. Stores nothing on the estimator.
+
+        Attributions say how the network's output depends on each
+        modality *for this row*, given the others; they are not causal
+        effects, and the value of a recovered modality is the value of
+        its recovered entries, not of the true ones.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            NaN marks missing entries. A DataFrame's index labels the rows
+            of the result; otherwise they are numbered from 0.
+        output : str, default=None
+            The output explained. Classifier: ``"log_proba"`` (default,
+            the log-probability of the predicted class) or ``"proba"``.
+            Regressor: ``"mean"`` (default, the predicted mean in ``y``'s
+            units) or ``"log_variance"`` (the log of the predictive
+            variance, recovery variance included).
+        selection : {"iterative", "simultaneous", "observed", "all", "auto"}, optional
+            As in :meth:`select_modalities`: which modalities are used.
+        max_exact : int, default=10
+            Rows with at most this many used modalities are explained
+            exactly (at 10, 1,023 passes per row); 0 samples every row.
+            At most 16.
+        n_permutations : int, default=64
+            Permutations per row beyond ``max_exact`` (``m - 1`` passes
+            each, plus one).
+        random_state : int, RandomState instance or None, default=None
+            Draws the permutations of the sampled path; an int makes it
+            reproducible. Exact rows do not depend on it.
+
+        Returns
+        -------
+        table : DataFrame, one row per row of ``X``, same index
+            ``shapley__<modality>`` (float64, per modality),
+            ``used__<modality>`` (bool: a player of the row),
+            ``base_value`` (the empty coalition), ``value`` (the output
+            from every used modality), ``prediction`` (as :meth:`predict`)
+            and ``exact`` (bool: exact, not sampled).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_dymo import DyMoClassifier
+        >>> from sklearn_dymo.datasets import load_breast_cancer_modalities, drop_modalities
+        >>> data = load_breast_cancer_modalities()
+        >>> clf = DyMoClassifier(modalities=data.modalities, max_epochs=3, random_state=0)
+        >>> clf = clf.fit(data.data, data.target)
+        >>> X_test = drop_modalities(data.data[:5], data.modalities, rate=0.3, random_state=0)
+        >>> table = clf.explain_modalities(X_test)
+        >>> list(table.columns[:3])
+        ['shapley__mean', 'shapley__se', 'shapley__worst']
+        >>> values = table.filter(like="shapley__").sum(axis=1)
+        >>> bool(np.allclose(values, table["value"] - table["base_value"]))
+        True
+        >>> bool(np.allclose(np.exp(table["value"]), clf.predict_proba(X_test).max(axis=1)))
+        True
+        """
+        from ._explain import explain_modalities
+
+        return explain_modalities(self, X, output=output, selection=selection,
+                                  max_exact=max_exact, n_permutations=n_permutations,
+                                  random_state=random_state)
+
+    def suggest_measurements(self, X, costs=None, *, selection=None, n_samples=None):
+        """Which missing modality of each row would be most worth measuring.
+
+        For every row and every modality it did not observe, plausible
+        values of that modality are drawn from the training rows nearest
+        to the row on what it observed (with the default recoverer, the
+        ``n_neighbors`` donors whose mean it recovers; with another
+        recoverer, from up to 2,000 training rows kept in ``fit``), and
+        the prediction is made from the modalities the row's prediction
+        used plus that one, as measured, at each value. The expected gain
+        of measuring it is how much of the prediction's uncertainty those
+        values disagree on:
+
+        - classifier: the expected reduction of the predictive entropy, in
+          nats (the entropy of the averaged prediction minus the average
+          entropy: the mutual information of the label and the modality
+          under the samples). ``label_change`` is the fraction of samples
+          whose predicted label differs from the row's prediction now;
+        - regressor: the expected reduction of the predictive variance, in
+          ``y``'s units squared (the variance of the predicted mean over
+          the samples). ``mean_change`` is the mean absolute change of the
+          predicted mean.
+
+        The gain is an estimate from ``n_samples`` values only, and only as
+        good as they are: a modality the recoverer cannot tell apart from
+        the row's neighbours' looks not worth measuring. It does not say
+        what the measurement will show. A modality no training row fully
+        observed is never suggested (the network cannot use it). Each
+        row's suggestions depend only on that row.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            NaN marks missing entries. A DataFrame's index labels the rows.
+        costs : dict, default=None
+            Cost of measuring each modality (name -> positive number, one
+            for every modality). With costs, rows are ranked by
+            ``gain_per_cost``; without, by ``expected_gain``.
+        selection : {"iterative", "simultaneous", "observed", "all", "auto"}, optional
+            As in :meth:`select_modalities`: the modalities the prediction
+            uses now.
+        n_samples : int, default=None
+            Plausible values per missing modality; None uses the
+            recoverer's ``n_neighbors`` (5 by default), or 5.
+
+        Returns
+        -------
+        suggestions : DataFrame, one row per (row of ``X``, modality it did not observe)
+            Indexed by the row of ``X`` it belongs to (a label repeats once
+            per missing modality), in the order of ``X`` and best first
+            within a row: ``modality`` (categorical over the modality
+            names), ``rank`` (1 = measure first), ``expected_gain``, then
+            ``label_change`` (classifier) or ``mean_change`` (regressor),
+            and with ``costs`` also ``cost`` and ``gain_per_cost``. A row
+            that observed every modality has no entry.
+
+        Examples
+        --------
+        >>> from sklearn_dymo import DyMoClassifier
+        >>> from sklearn_dymo.datasets import load_breast_cancer_modalities, drop_modalities
+        >>> data = load_breast_cancer_modalities()
+        >>> clf = DyMoClassifier(modalities=data.modalities, max_epochs=3, random_state=0)
+        >>> clf = clf.fit(data.data, data.target)
+        >>> X_test = drop_modalities(data.data[:4], data.modalities, rate=0.6, random_state=0)
+        >>> suggestions = clf.suggest_measurements(X_test)
+        >>> list(suggestions.columns)
+        ['modality', 'rank', 'expected_gain', 'label_change']
+        >>> len(suggestions)  # two of three modalities are missing in each row
+        8
+        >>> first = suggestions[suggestions["rank"] == 1]  # what to measure next, per row
+        >>> first.index.tolist()
+        [0, 1, 2, 3]
+        """
+        from ._explain import suggest_measurements
+
+        return suggest_measurements(self, X, costs=costs, selection=selection,
+                                    n_samples=n_samples)
 
     def _predict_result(self, X):
         """Selection with the fitted policy; records ``selection_path_`` from it.

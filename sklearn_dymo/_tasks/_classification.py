@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from skorch.dataset import ValidSplit
 
@@ -27,6 +28,8 @@ class ClassificationTask(Task):
         params = self.params
         self.classes, y_enc = encode_class_targets(
             y, n_samples, params["validation_fraction"] if params["early_stopping"] else None)
+        # What knowing no modality says: explain_modalities' empty coalition.
+        self.class_prior = np.bincount(y_enc, minlength=len(self.classes)) / len(y_enc)
         return y_enc
 
     def fitted_attributes(self):
