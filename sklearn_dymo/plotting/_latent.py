@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 
+from .._explain._pipeline import final_estimator
 from ._estimator_outputs import latents
 from ._matplotlib import import_pyplot
 
@@ -147,7 +148,7 @@ class LatentSpaceDisplay:
 
         Parameters
         ----------
-        estimator : fitted DyMoClassifier
+        estimator : fitted DyMoClassifier or Pipeline ending with one
         X : array-like of shape (n_samples, n_features)
             NaN marks missing entries. All rows are encoded at once: pass a
             sample of a few thousand rows at most.
@@ -165,6 +166,7 @@ class LatentSpaceDisplay:
         -------
         display : LatentSpaceDisplay
         """
+        estimator, X = final_estimator(estimator, X)
         observed_only = estimator.select_modalities(X, selection="observed")
         selected = estimator.select_modalities(X, selection=selection)
         (z_observed, z_selected), prototypes = latents(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._explain._pipeline import final_estimator
 from ._matplotlib import axes_or_new
 
 _COLORS = {True: "#1f77b4", False: "#bbbbbb"}
@@ -163,7 +164,7 @@ class RewardDistributionDisplay:
 
         Parameters
         ----------
-        estimator : fitted DyMoClassifier
+        estimator : fitted DyMoClassifier or Pipeline ending with one
         X : array-like of shape (n_samples, n_features)
             NaN marks missing entries.
         selection : {"iterative", "simultaneous"}, default=None
@@ -176,6 +177,7 @@ class RewardDistributionDisplay:
         -------
         display : RewardDistributionDisplay
         """
+        estimator, X = final_estimator(estimator, X)
         result = estimator.select_modalities(X, selection=selection)
         return cls.from_rewards(result.rewards, estimator.modality_names_, ax=ax, **plot_kw)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._explain._pipeline import final_estimator
 from ._estimator_outputs import observed_mask
 from ._matplotlib import axes_or_new, pattern_label
 
@@ -182,7 +183,7 @@ class SelectionMatrixDisplay:
 
         Parameters
         ----------
-        estimator : fitted DyMoClassifier
+        estimator : fitted DyMoClassifier or Pipeline ending with one
         X : array-like of shape (n_samples, n_features)
             NaN marks missing entries.
         selection : str, default=None
@@ -196,6 +197,7 @@ class SelectionMatrixDisplay:
         -------
         display : SelectionMatrixDisplay
         """
+        estimator, X = final_estimator(estimator, X)
         result = estimator.select_modalities(X, selection=selection)
         return cls.from_selection(result.path, observed_mask(estimator, X),
                                   estimator.modality_names_, ax=ax, **plot_kw)

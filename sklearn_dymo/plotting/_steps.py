@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._explain._pipeline import final_estimator
 from ._matplotlib import axes_or_new
 from ._reward_distribution import check_rewards
 
@@ -138,7 +139,7 @@ class StepsHistogramDisplay:
 
         Parameters
         ----------
-        estimator : fitted DyMoClassifier
+        estimator : fitted DyMoClassifier or Pipeline ending with one
         X : array-like of shape (n_samples, n_features)
             NaN marks missing entries.
         selection : {"iterative", "simultaneous"}, default=None
@@ -151,5 +152,6 @@ class StepsHistogramDisplay:
         -------
         display : StepsHistogramDisplay
         """
+        estimator, X = final_estimator(estimator, X)
         result = estimator.select_modalities(X, selection=selection)
         return cls.from_rewards(result.rewards, result.used.index, ax=ax, **plot_kw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._explain._pipeline import final_estimator
 from ._matplotlib import axes_or_new
 
 _STATES = ("correct", "incorrect")
@@ -180,7 +181,7 @@ class PredictionTransitionDisplay:
 
         Parameters
         ----------
-        estimator : fitted DyMoClassifier
+        estimator : fitted DyMoClassifier or Pipeline ending with one
         X : array-like of shape (n_samples, n_features)
             NaN marks missing entries.
         y : array-like of shape (n_samples,)
@@ -195,6 +196,7 @@ class PredictionTransitionDisplay:
         -------
         display : PredictionTransitionDisplay
         """
+        estimator, X = final_estimator(estimator, X)
         classes = estimator.classes_
         before = classes[estimator.select_modalities(X, selection="observed").proba.argmax(1)]
         after = classes[estimator.select_modalities(X, selection=selection).proba.argmax(1)]
