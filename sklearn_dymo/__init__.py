@@ -7,6 +7,7 @@ each sample.
 """
 
 from ._classifier import DyMoClassifier
+from ._drift import MissingnessDriftWarning
 from ._input._detect import detect_modalities
 from ._network._module import DyMoNetwork
 from ._persistence import DyMoVersionWarning
@@ -22,6 +23,7 @@ __all__ = [
     "DyMoNetwork",
     "DyMoRegressor",
     "DyMoVersionWarning",
+    "MissingnessDriftWarning",
     "ModalityKNNImputer",
     "ModalityRecoverer",
     "SelectionResult",

@@ -17,25 +17,29 @@ constructor.
 
 from __future__ import annotations
 
-import copy
 import warnings
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.utils import check_random_state
-from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 
+from ._drift import MissingnessPatterns
 from ._inference import InferenceMixin, row_chunks
 from ._input._data_path import DataPath
 from ._input._masks import blank_modalities
 from ._network._batches import TensorBatches
-from ._network._losses import PrototypeUpdate
+from ._network._callbacks import check_user_callbacks, fit_callbacks, needs_validation
 from ._network._module import DyMoNetwork
 from ._network._subsets import make_subset_sampler
-from ._network._training import SubsetTrainingNet, fused_optimizer_params
+from ._network._training import (
+    SubsetClassifierNet,
+    SubsetRegressorNet,
+    fused_optimizer_params,
+)
 from ._params import check_params, resolve_optimizer, resolve_tuning_missingness
 from ._persistence import VersionedPickleMixin
+from ._progress import logger, progress_chunks
 from ._selection._prototypes import compute_subset_statistics, describe_unsupported
 from ._selection._tuning import hidden_modalities, policy_grid
 from ._tasks import NetworkFit, TrainingRows
@@ -63,6 +67,7 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         # The constraints table (_params.PARAMETERS), then what it cannot say.
         self._validate_params()
         check_params(self)
+        check_user_callbacks(self.callbacks)  # before any work: a callback that cannot work
 
     @property
     def recoverer_(self):
@@ -103,6 +108,8 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         self.modality_names_ = list(spec.names)
         self.modality_columns_ = [c.copy() for c in spec.columns]
         observed = path.observed(missing)
+        # Predict warns about patterns no training row had (MissingnessDriftWarning).
+        path.training_patterns = MissingnessPatterns.from_missing(~observed)
         if not observed.any():
             raise ValueError(
                 f"no training row has a fully observed modality; {name} "
@@ -149,6 +156,7 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
             values[tune], missing[tune], y_enc[tune], observed[train], missingness, seed)
         best = self.selection_tuning_.loc[self.selection_tuning_["rank"].idxmin()]
         self.selection_params_ = dict(best["params"])
+        logger.info("%s: selection='auto' chose %s", type(self).__name__, self.selection_params_)
         if self.refit:
             self._fit_network(values, missing, observed, y_enc, seed)
         self._warn_unsupported_subsets()
@@ -171,6 +179,8 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         # values[rows] is a copy: the hidden modalities become NaN there only.
         values = blank_modalities(values[rows], hide, path.spec.columns)
         chunks = (self._transform_rows(values[chunk]) for chunk in row_chunks(values.shape[0]))
+        chunks = progress_chunks(chunks, values.shape[0], self.verbose,
+                                 f"{type(self).__name__} tuning")
         module = self.net_.module_
         module.eval()
         return self._task.score_policies(
@@ -215,6 +225,8 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
                 self.net_.module_.start_from_linear(weight, bias)
             self.net_.partial_fit({"x": x, "observed": observed_t}, y_t)
         self.n_iter_ = len(self.net_.history)
+        logger.info("%s: trained %d of max_epochs=%d epochs on %d rows", type(self).__name__,
+                    self.n_iter_, self.max_epochs, x.shape[0])
         losses = np.asarray(self.net_.history[:, "train_loss"], dtype=np.float64)
         if not np.isfinite(losses).all():
             epoch = int(np.flatnonzero(~np.isfinite(losses))[0]) + 1
@@ -240,21 +252,23 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         batch_seed, subset_seed = (int(s) for s in
                                    np.random.SeedSequence(seed).generate_state(2))
         optimizer = resolve_optimizer(self.optimizer)
-        callbacks = [("prototypes", PrototypeUpdate(self.prototype_warmup))]
-        if self.lr_schedule == "cosine":
-            callbacks.append(("lr_schedule", LRScheduler(
-                policy=torch.optim.lr_scheduler.CosineAnnealingLR,
-                T_max=self.max_epochs, eta_min=self.lr / 100)))
-        train_split = None
-        if self.early_stopping:
-            train_split = self._task.validation_split(seed)
-            callbacks.append(("early_stopping", EarlyStopping(
-                monitor="valid_loss", patience=self.n_iter_no_change,
-                threshold=self.tol, threshold_mode="abs", load_best=True)))
-        if self.verbose and self.verbose >= 2:
-            callbacks.append(("progress", ProgressBar()))
-        callbacks += list(copy.deepcopy(self.callbacks or []))
-        return SubsetTrainingNet(
+        if is_classifier(self):
+            net_class, net_params, encoding = SubsetClassifierNet, {}, None
+        else:
+            # skorch scorers see the regressor's predictions in y's units.
+            encoding = (self._task.encoding.offset, self._task.encoding.scale)
+            net_class = SubsetRegressorNet
+            net_params = dict(zip(("target_offset", "target_scale"), encoding))
+        callbacks = fit_callbacks(self, target_encoding=encoding)
+        # A user callback reading valid_* scores gets the split early stopping uses.
+        validate = needs_validation(self.callbacks)
+        if validate and not self.early_stopping:
+            logger.info("callbacks read validation scores: %s holds out "
+                        "validation_fraction=%g of the training rows",
+                        type(self).__name__, self.validation_fraction)
+        train_split = (self._task.validation_split(seed)
+                       if self.early_stopping or validate else None)
+        return net_class(
             module=DyMoNetwork,
             module__modality_columns=[c.tolist() for c in spec.columns],
             module__n_classes=n_outputs,
@@ -287,6 +301,7 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
             verbose=int(bool(self.verbose)),
             subset_sampler=make_subset_sampler(self.subset_sampler, self.n_subsets),
             subset_seed=subset_seed,
+            **net_params,
         )
 
     # ------------------------------------------------------------ persistence

@@ -19,9 +19,11 @@ import pandas as pd
 import torch
 from sklearn.utils.validation import check_is_fitted
 
+from ._drift import PATTERN_CHUNK, MissingnessPatterns, missingness_table, warn_drift
 from ._memory import release_freed_memory
 from ._network._fusion import pad_rows
 from ._params import SELECTIONS
+from ._progress import progress_chunks
 from ._selection._algorithm import (
     concat_records,
     paths_from_masks,
@@ -77,12 +79,38 @@ class InferenceMixin:
         policy = self._policy(selection)
         index = X.index if isinstance(X, pd.DataFrame) else None
         X = self._check_X(X)
+        self._warn_missingness_drift(X)
         # Recovery, tensors and selection run PREDICT_CHUNK rows at a time,
         # so memory stays bounded however many rows come in. Recoverers are
         # applied per chunk: they must treat rows independently (sklearn's
         # imputers do).
         chunks = (self._transform_rows(X[rows]) for rows in row_chunks(X.shape[0]))
+        chunks = progress_chunks(chunks, X.shape[0], self.verbose,
+                                 f"{type(self).__name__} predict")
         return self._select_chunks(chunks, *policy, index=index)
+
+    # ---------------------------------------------------------------- drift
+    def _missingness_table(self, X):
+        """Validated ``X`` -> :func:`~._drift.missingness_table` against training."""
+        path = self._data_path
+        train = getattr(path, "training_patterns", None)
+        if train is None:
+            raise AttributeError(
+                "this model was fitted by a version of sklearn-dymo that did not count "
+                "the training rows' missingness patterns; refit it")
+        parts = []
+        for start in range(0, X.shape[0], PATTERN_CHUNK):
+            _, missing = path.split(X[start:start + PATTERN_CHUNK])
+            parts.append(MissingnessPatterns.from_missing(~path.observed(missing)))
+        test = MissingnessPatterns.concat(parts, len(self.modality_names_))
+        return missingness_table(train, test, self.modality_names_), train
+
+    def _warn_missingness_drift(self, X):
+        """At most one :class:`~._drift.MissingnessDriftWarning` per predict call."""
+        if getattr(self._data_path, "training_patterns", None) is None or not X.shape[0]:
+            return
+        table, train = self._missingness_table(X)
+        warn_drift(type(self).__name__, table, train, self.modality_names_)
 
     def _select_prepared(self, x, observed, selection):
         """Selection on recovered, standardised rows (no recovery cost)."""
@@ -394,6 +422,47 @@ class InferenceMixin:
 
         return suggest_measurements(self, X, costs=costs, selection=selection,
                                     n_samples=n_samples)
+
+    def missingness_report(self, X):
+        """Missingness patterns of ``X`` against those of the training rows.
+
+        A row's pattern is the set of its modalities that are missing (a
+        modality is missing when any of its entries is, as in training).
+        Patterns no training row had are those ``predict`` warns about
+        (:class:`MissingnessDriftWarning`): a modality never missing in
+        training, a combination never missing together, or a modality
+        always missing in training that ``X`` observes.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            NaN marks missing entries.
+
+        Returns
+        -------
+        report : DataFrame
+            One row per pattern of ``X`` or of the training rows:
+            ``pattern`` (tuple of the missing modalities' names, ``()`` for
+            a complete row), ``n_train`` and ``n_test`` (rows of the training
+            data and of ``X`` with it) and ``seen_in_training``; patterns
+            of ``X`` first, most rows first.
+
+        Examples
+        --------
+        >>> from sklearn_dymo import DyMoClassifier
+        >>> from sklearn_dymo.datasets import load_breast_cancer_modalities, drop_modalities
+        >>> data = load_breast_cancer_modalities()
+        >>> clf = DyMoClassifier(modalities=data.modalities, max_epochs=2, random_state=0)
+        >>> clf = clf.fit(data.data, data.target)
+        >>> X_test = drop_modalities(data.data[:6], data.modalities, rate=0.4, random_state=0)
+        >>> report = clf.missingness_report(X_test)
+        >>> list(report.columns)
+        ['pattern', 'n_train', 'n_test', 'seen_in_training']
+        >>> int(report["n_test"].sum()), bool(report["seen_in_training"].any())
+        (6, True)
+        """
+        check_is_fitted(self)
+        return self._missingness_table(self._check_X(X))[0]
 
     def _predict_result(self, X):
         """Selection with the fitted policy; records ``selection_path_`` from it.

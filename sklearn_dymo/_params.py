@@ -321,7 +321,8 @@ PARAMETERS = {
     "lr_schedule": Parameter(
         [StrOptions({"cosine", "constant"})], '{"cosine", "constant"}, default="cosine"',
         """``"cosine"``: from ``lr`` down to ``lr / 100`` over ``max_epochs``
-        (half a cosine); ``"constant"``: ``lr`` throughout (the paper's)."""),
+        (half a cosine); ``"constant"``: ``lr`` throughout (the paper's). A skorch
+        ``LRScheduler`` in ``callbacks`` replaces it."""),
     "scaling": Parameter(
         [StrOptions({"robust", "standard"})], '{"robust", "standard"}, default="robust"',
         """How the network sees numeric columns (statistics of the observed
@@ -346,28 +347,41 @@ PARAMETERS = {
     "early_stopping": Parameter(
         ["boolean"], "bool, default=False",
         """Hold out ``validation_fraction`` of the training rows (stratified for a
-        classifier) and stop when the validation loss (the task loss, without the
-        contrastive term) has not improved by ``tol`` for ``n_iter_no_change``
-        epochs; the best epoch's weights are kept."""),
+        classifier) and stop when their task loss (``valid_loss``: cross-entropy
+        or beta-NLL, without the contrastive term) has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs; the best epoch's weights are kept
+        (docs/tuning.md)."""),
     "validation_fraction": Parameter(
         [Interval(Real, 0, 1, closed="neither")], "float in (0, 1), default=0.1",
-        "``early_stopping`` only: fraction of the training rows held out."),
+        """Fraction of the training rows held out for validation, with
+        ``early_stopping`` or a callback that reads ``valid_*`` scores."""),
     "n_iter_no_change": Parameter(
-        _positive_int(), "int, default=10",
+        _positive_int(), "int, default=5",
         "``early_stopping`` only: epochs without improvement before training stops."),
-    "tol": Parameter([Interval(Real, 0, None, closed="left")], "float >= 0, default=1e-4",
-                     "``early_stopping`` only: the improvement that counts."),
+    "tol": Parameter([Interval(Real, 0, None, closed="left")], "float >= 0, default=1e-3",
+                     "``early_stopping`` only: the improvement of ``valid_loss`` that counts."),
     "max_stat_subsets": Parameter(
         _positive_int(), "int, default=127",
         """Subset statistics are exact for all ``2**M - 1`` subsets while that
         count is at most this; beyond it, this many subsets (spread over all
         sizes) are evaluated and pooled per subset size."""),
-    "callbacks": Parameter([list, None], "list of skorch callbacks, default=None",
-                           "Extra skorch callbacks (copied, never mutated)."),
+    "callbacks": Parameter(
+        [list, None], "list of skorch callbacks, default=None",
+        """Extra skorch callbacks or ``(name, callback)`` pairs (copied, never
+        mutated), run after the built-in ones. ``EpochScoring`` scores each row's
+        mean prediction over its training subsets (class indices; a regressor's
+        mean in ``y``'s units); an ``LRScheduler`` replaces ``lr_schedule``; one
+        reading ``valid_*`` scores (``EarlyStopping``, ``Checkpoint``,
+        ``EpochScoring``) holds out ``validation_fraction`` of the rows. History
+        columns: docs/tuning.md."""),
     "device": Parameter([str, torch.device], 'str, default="cpu"',
                         'Torch device for training and prediction, e.g. ``"cuda"``.'),
-    "verbose": Parameter(["verbose"], "int, default=0",
-                         "1 prints skorch's epoch table, 2 adds a progress bar."),
+    "verbose": Parameter(
+        ["verbose"], "int, default=0",
+        """0: silent. 1: skorch's epoch table in ``fit``, and a progress bar (tqdm,
+        if installed, on a terminal) for predict, tuning and recovery of more than
+        100,000 rows. 2 adds skorch's per-batch bar. Other messages go to the
+        ``logging`` logger ``"sklearn_dymo"``."""),
     "random_state": Parameter(
         ["random_state"], "int, RandomState instance or None, default=None",
         """Seeds weight initialisation, dropout, batch order, subset sampling, the

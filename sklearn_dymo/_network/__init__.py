@@ -2,11 +2,11 @@
 
 The module (``_module``: encoders, transformer, heads; ``_fusion``,
 ``_dropout``), the sampled training subsets (``_subsets``), batches
-(``_batches``), the skorch net (``_training``) and the losses (``_losses``,
-``_regression_loss``).
+(``_batches``), the skorch net (``_training``), its callbacks
+(``_callbacks``) and the losses (``_losses``, ``_regression_loss``).
 """
 
 from ._module import DyMoNetwork
-from ._training import SubsetTrainingNet
+from ._training import SubsetClassifierNet, SubsetRegressorNet, SubsetTrainingNet
 
-__all__ = ["DyMoNetwork", "SubsetTrainingNet"]
+__all__ = ["DyMoNetwork", "SubsetClassifierNet", "SubsetRegressorNet", "SubsetTrainingNet"]

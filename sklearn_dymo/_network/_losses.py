@@ -46,6 +46,7 @@ class DyMoLoss(nn.Module):
         self.register_buffer("_sum", torch.zeros(n_classes, latent_dim))
         self.register_buffer("_count", torch.zeros(n_classes))
         self.contrastive_active = False
+        self.last_terms = None
 
     def forward(self, logits, z, masks, y, accumulate=False):
         """Mean loss over the (sample, subset) pairs with a non-empty mask.
@@ -62,6 +63,7 @@ class DyMoLoss(nn.Module):
         valid = masks.any(-1)
         if not valid.any():
             # Nothing observed in the whole batch: a zero that keeps the graph.
+            self.last_terms = None
             return logits.sum() * 0.0
         if bool(valid.all()):  # the common case: plain reshapes, no gather to undo
             y_pairs = y[:, None].expand_as(valid).reshape(-1)
@@ -78,8 +80,11 @@ class DyMoLoss(nn.Module):
     def with_prototype_term(self, loss, z, groups):
         """``loss`` plus the weighted contrastive term (Eq. 11) of ``z`` on ``groups``.
 
-        Shared with the regression loss, whose groups are target bins.
+        Shared with the regression loss, whose groups are target bins. The
+        two terms (detached) are kept in ``last_terms`` for the epoch table's
+        ``train_task_loss`` and ``train_proto_loss`` columns.
         """
+        self.last_terms = (loss.detach(), None)
         known = self.has_prototype[groups]
         # In evaluation (skorch's validation loss) the task loss alone: the
         # contrastive term changes scale as prototypes move and switches on
@@ -90,9 +95,9 @@ class DyMoLoss(nn.Module):
             # Classes without a prototype yet take no part (no -inf logits).
             d = distance_to_prototypes(z[known], self.prototypes, self.distance)
             d = d.masked_fill(~self.has_prototype, 1e4)
-            loss = loss + self.prototype_weight * F.cross_entropy(
-                -d / self.temperature, groups[known]
-            )
+            term = self.prototype_weight * F.cross_entropy(-d / self.temperature, groups[known])
+            self.last_terms = (loss.detach(), term.detach())
+            loss = loss + term
         return loss
 
     @torch.no_grad()
