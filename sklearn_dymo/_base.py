@@ -30,6 +30,12 @@ from ._input._data_path import DataPath
 from ._input._masks import blank_modalities
 from ._network._batches import TensorBatches
 from ._network._callbacks import check_user_callbacks, fit_callbacks, needs_validation
+from ._network._checks import (
+    check_finite_module,
+    check_network_size,
+    check_subset_sampler,
+    check_training_losses,
+)
 from ._network._module import DyMoNetwork
 from ._network._subsets import make_subset_sampler
 from ._network._training import (
@@ -37,7 +43,12 @@ from ._network._training import (
     SubsetRegressorNet,
     fused_optimizer_params,
 )
-from ._params import check_params, resolve_optimizer, resolve_tuning_missingness
+from ._params import (
+    check_params,
+    optimizer_params,
+    resolve_optimizer,
+    resolve_tuning_missingness,
+)
 from ._persistence import VersionedPickleMixin
 from ._progress import logger, progress_chunks
 from ._selection._prototypes import compute_subset_statistics, describe_unsupported
@@ -205,6 +216,10 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         y_t = task.target_tensor(y_enc)
 
         self.net_ = self._build_net(path.network_spec, task.n_outputs, seed)
+        check_network_size(DyMoNetwork, self.net_.get_params_for("module"), self.device)
+        if callable(self.subset_sampler):
+            check_subset_sampler(self.subset_sampler, observed_t[:8],
+                                 torch.Generator().manual_seed(seed))
         device = torch.device(self.device)
         rng_devices = [device.index or 0] if device.type == "cuda" else []
         # Weights, dropout masks (module__seed), batch order and training
@@ -227,13 +242,11 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         self.n_iter_ = len(self.net_.history)
         logger.info("%s: trained %d of max_epochs=%d epochs on %d rows", type(self).__name__,
                     self.n_iter_, self.max_epochs, x.shape[0])
-        losses = np.asarray(self.net_.history[:, "train_loss"], dtype=np.float64)
-        if not np.isfinite(losses).all():
-            epoch = int(np.flatnonzero(~np.isfinite(losses))[0]) + 1
-            raise RuntimeError(
-                f"training diverged: the training loss is not finite from epoch {epoch} "
-                f"on (lr={self.lr}). Lower lr, or check X for extreme values."
-            )
+        history = self.net_.history
+        check_training_losses(history[:, "train_loss"], self.lr,
+                              initial=history[0, "batches", 0, "train_loss"]
+                              if history and history[0, "batches"] else None)
+        check_finite_module(self.net_.module_, self.lr)
         self.device_ = str(self.net_.device)
         self.subset_statistics_ = compute_subset_statistics(
             self.net_.module_, x, observed_t, task.prototype_labels(y_enc),
@@ -285,7 +298,7 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
             module__linear_path=bool(self.linear_path),
             **self._task.criterion_params(),
             optimizer=optimizer,
-            optimizer__weight_decay=self.weight_decay,
+            **optimizer_params(optimizer, self.weight_decay),
             **fused_optimizer_params(optimizer, self.device),
             lr=self.lr,
             max_epochs=self.max_epochs,

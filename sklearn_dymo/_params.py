@@ -89,6 +89,47 @@ def resolve_optimizer(optimizer):
     )
 
 
+def check_optimizer_keywords(optimizer, weight_decay):
+    """``optimizer`` takes the keywords the estimator gives it (``lr``, ``weight_decay``).
+
+    Checked before training, so that a class with other keywords is named
+    here rather than failing inside skorch. ``weight_decay=0`` is not passed
+    to an optimizer that has no such keyword (see ``optimizer_params``).
+    """
+    import inspect
+
+    try:
+        accepted = inspect.signature(optimizer).parameters
+    except (TypeError, ValueError):  # no signature to read: let torch decide
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        return
+    needed = ["lr"] + (["weight_decay"] if weight_decay else [])
+    absent = [k for k in needed if k not in accepted]
+    if absent:
+        raise ValueError(
+            f"optimizer={optimizer.__name__} does not accept the keywords {absent} that "
+            f"the estimator passes to it (lr, and weight_decay={weight_decay!r} when it "
+            "is not 0); it accepts "
+            f"{[k for k in accepted if k not in ('self', 'params')]}. Use an optimizer "
+            "that takes them, or set weight_decay=0."
+        )
+
+
+def optimizer_params(optimizer, weight_decay):
+    """The skorch ``optimizer__*`` keywords for ``optimizer``: ``weight_decay``
+    unless it is 0 and the class does not take it."""
+    import inspect
+
+    try:
+        accepted = inspect.signature(optimizer).parameters
+    except (TypeError, ValueError):
+        accepted = {"weight_decay": None}
+    takes = "weight_decay" in accepted or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
+    return {"optimizer__weight_decay": weight_decay} if takes or weight_decay else {}
+
+
 def resolve_tuning_missingness(value, has_missing_modalities=False):
     """The ``tuning_missingness`` parameter -> ``"patterns"`` or a tuple of rates.
 
@@ -508,4 +549,4 @@ def check_params(estimator):
     get_reward_rule(estimator.calibrate)
     check_categorical_features(getattr(estimator, "categorical_features", None))
     make_subset_sampler(estimator.subset_sampler, estimator.n_subsets)
-    resolve_optimizer(estimator.optimizer)
+    check_optimizer_keywords(resolve_optimizer(estimator.optimizer), estimator.weight_decay)
