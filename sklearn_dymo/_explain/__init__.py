@@ -6,6 +6,7 @@
 - :mod:`._acquisition`: the expected gain of measuring each missing
   modality of a row (``suggest_measurements``), from samples of it drawn
   from the nearest training rows (:mod:`._samples`).
+- :mod:`._passes`: the network passes of many (row, modality set) pairs.
 - :mod:`._pipeline`: the DyMo estimator at the end of a fitted Pipeline.
 """
 

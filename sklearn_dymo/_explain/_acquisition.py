@@ -31,8 +31,8 @@ from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
 from .._network._fusion import pad_rows
-from .._selection._algorithm import _forward
 from .._selection._rewards import get_reward_rule
+from ._passes import forward_by_size
 from ._samples import DonorSamples, n_samples_of
 
 #: Network rows (one per sample of a row's modality) per call.
@@ -188,7 +188,7 @@ def suggest_measurements(estimator, X, *, costs=None, selection=None, n_samples=
             linear = module.linear_terms(padded)
             cache = module.first_layer_cache(pad_rows(tokens),
                                              None if linear is None else pad_rows(linear))
-            logits, _ = _forward(module, cache, torch.arange(n, device=device), masks)
+            logits = forward_by_size(module, cache, torch.arange(n, device=device), masks)
             outputs = task.outputs(logits.double(), masks, recovered.to(device), scorer)
             gain, change = _gains(classifier, outputs, pair_of, pair_row.size,
                                   current[start:start + block_rows][pair_row])

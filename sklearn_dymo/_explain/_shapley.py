@@ -4,10 +4,10 @@ Per chunk of rows, the same run as ``predict``: recovery, one encoding,
 selection (which fixes each row's players: the modalities its prediction
 used). Then every coalition of a row's players is a mask over the same
 encoded row, so all of them go through the transformer in one batched
-call per block of rows (``_selection._algorithm._forward``, which pads and
-groups pairs so that a pair's output does not depend on the pairs beside
-it): ``2**m - 1`` pairs for ``m`` players, or ``P (m - 1) + 1`` for ``P``
-sampled permutations beyond ``max_exact``. The arithmetic is in
+call per block of rows (:mod:`._passes`: padded and grouped so that a
+pair's output does not depend on the pairs beside it): ``2**m - 1``
+pairs for ``m`` players, or ``P (m - 1) + 1`` for ``P`` sampled
+permutations beyond ``max_exact``. The arithmetic is in
 :mod:`._coalitions`, the value of a coalition in :mod:`._values`.
 """
 
@@ -22,7 +22,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._memory import release_freed_memory
 from .._network._fusion import pad_rows
-from .._selection._algorithm import _forward
 from .._selection._rewards import get_reward_rule
 from ._coalitions import (
     draw_permutations,
@@ -31,6 +30,7 @@ from ._coalitions import (
     permutation_masks,
     permutation_values,
 )
+from ._passes import forward_by_size
 from ._values import value_function
 
 #: Largest ``max_exact``: 2**16 coalitions per row is already a minute per
@@ -56,7 +56,7 @@ def _row_blocks(rows, pairs_per_row):
 
 def _evaluate(module, cache, value, rows, masks, observed, target):
     """Value of coalition ``masks[i]`` (non-empty) of cache row ``rows[i]``."""
-    logits, _ = _forward(module, cache, rows, masks)
+    logits = forward_by_size(module, cache, rows, masks)
     return value(logits, masks, masks & ~observed[rows], target[rows])
 
 
