@@ -29,7 +29,7 @@ def test_the_modality_that_determines_the_label_ranks_first(clf, only_a):
     first = table[table["rank"] == 1]
     assert (first["modality"] == "c").all()
     gain = table.set_index("modality", append=True)["expected_gain"].unstack()
-    assert (gain["c"] > 10 * gain["b"]).all()
+    assert gain["c"].median() > 10 * gain["b"].median()
     assert (table["expected_gain"] >= 0).all()
     assert table["label_change"].between(0, 1).all()
     # Measuring the label's modality changes some predictions; the noise hardly any.
