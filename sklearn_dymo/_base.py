@@ -88,6 +88,15 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         except AttributeError:
             raise AttributeError("recoverer_ is set by fit") from None
 
+    @property
+    def recovery_choice_(self):
+        """Per modality, how its missing entries are filled, and the errors behind it."""
+        try:
+            choice = self._data_path.recovery_choice
+        except AttributeError:
+            raise AttributeError("recovery_choice_ is set by fit") from None
+        return None if choice is None else choice.table(self.modality_names_)
+
     @recoverer_.setter
     def recoverer_(self, recoverer):
         # Benchmarks and tests swap the fitted recoverer of a trained model.

@@ -247,7 +247,10 @@ PARAMETERS = {
         """Gaps in a partly observed modality: ``"gaussian"``, their mean given the
         row's present entries under a Gaussian of all numeric columns (one per
         modality past 64; docs/recoverers.md); ``"recoverer"``, the recoverer's
-        values; ``"auto"``: ``"gaussian"`` with the default recoverer."""),
+        values; ``"auto"`` (with the default recoverer): per modality, for its
+        gaps and for when it is wholly missing, whichever of the two
+        reconstructed hidden training entries better out of fold
+        (``recovery_choice_``); with another recoverer, its values."""),
     "tuning_fraction": Parameter(
         [Interval(Real, 0, 1, closed="neither")], "float in (0, 1), default=0.2",
         """``selection="auto"`` only: fraction of the training rows held out
@@ -450,6 +453,13 @@ FITTED_ATTRIBUTES = """    n_features_in_ : int
         categorical column is one position, however many categories it has).
     recoverer_ : object or None
         Fitted clone of ``recoverer``; ``None`` when ``X`` carried indicators.
+    recovery_choice_ : DataFrame or None
+        With ``partial_fill="auto"`` and the default recoverer: per modality
+        (rows), whether the ``gaps`` of a partly observed modality and a
+        ``whole`` missing one take the ``"recoverer"``'s values or the
+        ``"gaussian"`` conditional mean, and the out-of-fold mean squared
+        errors (standard units) and row counts that decided it
+        (docs/recoverers.md). ``None`` otherwise.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the :class:`DyMoNetwork`
         and ``net_.history`` the training history.

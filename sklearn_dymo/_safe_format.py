@@ -77,6 +77,7 @@ _TRUSTED = {
     ("sklearn_dymo._recovery._knn", "ModalityKNNImputer"),
     ("sklearn_dymo._recovery._recoverer", "ModalityRecoverer"),
     ("sklearn_dymo._recovery._partial_fill", "ModalityGaussian"),
+    ("sklearn_dymo._recovery._recovery_choice", "RecoveryChoice"),
     ("sklearn_dymo._selection._prototypes", "SubsetStatistics"),
     ("sklearn_dymo._tasks._classification", "ClassificationTask"),
     ("sklearn_dymo._tasks._gaussian", "TargetEncoding"),

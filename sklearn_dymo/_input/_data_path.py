@@ -30,6 +30,7 @@ import torch
 from .._recovery._donors import reference_rows
 from .._recovery._partial_fill import fill_partial_gaps, fit_modality_gaussians
 from .._recovery._recoverer import fit_recoverer, recover
+from .._recovery._recovery_choice import choose_recovery
 from ._categorical import CategoricalEncoding, resolve_categorical_features
 from ._labels import (
     categorical_by_label,
@@ -170,10 +171,17 @@ class DataPath:
         # The scaler first: it names columns whose values overflow.
         self.scaler = ColumnScaler.fit(values, missing, unscaled=one_hot, method=self.scaling)
         self.gaussians = None
+        self.recovery_choice = None
         if self.recoverer_ is not None and self.uses_partial_gaussians():
+            observed_values = np.where(missing, np.nan, values)
             self.gaussians = fit_modality_gaussians(
-                np.where(missing, np.nan, values), missing, self.network_spec.columns,
-                skip=one_hot)
+                observed_values, missing, self.network_spec.columns, skip=one_hot)
+            if self.partial_fill == "auto" and any(g is not None for g in self.gaussians):
+                # Per modality, the recoverer or the Gaussian, whichever
+                # reconstructed hidden training entries better out of fold.
+                self.recovery_choice = choose_recovery(
+                    observed_values, missing, self.network_spec.columns, one_hot,
+                    self.recoverer, self.scaler.scale, seed)
         return values, missing
 
     def recover(self, values, missing, recoverer=None, partial_fill=True):
@@ -194,8 +202,13 @@ class DataPath:
             recovered = recover(self.recoverer_ if recoverer is None else recoverer,
                                 values, missing)
             if partial_fill and self.gaussians is not None:
-                # Gaps in a partly observed modality: its Gaussian conditional mean.
-                recovered = fill_partial_gaps(values, missing, recovered, self.gaussians)
+                # Gaps in a partly observed modality (and wholly missing ones,
+                # where fit chose so): the Gaussian conditional mean.
+                choice = getattr(self, "recovery_choice", None)
+                recovered = fill_partial_gaps(
+                    values, missing, recovered, self.gaussians,
+                    gaps=None if choice is None else choice.gaps,
+                    whole=None if choice is None else choice.whole)
         if self.layout is not None:
             recovered = self.layout.snap(recovered, missing)
         return recovered

@@ -75,6 +75,44 @@ def _fit_gaussian(values, missing, cols, owner=None):
     return ModalityGaussian(cols, model.location_ * scale, precision, owner)
 
 
+#: Shrinkage of the pairwise correlation towards the identity (keeps the
+#: precision well conditioned where pairs were seen together by few rows).
+PAIRWISE_SHRINKAGE = 0.1
+
+
+def _fit_pairwise_gaussian(values, missing, cols, owner):
+    """A joint Gaussian from pairwise-complete moments, for training rows that each
+    observe only some modalities (no row observes every column).
+
+    Means and spreads come from each column's present entries, each
+    correlation from the rows that observed both columns (0 where fewer than
+    ``MIN_ROWS`` did); the matrix is made positive definite (eigenvalues
+    clipped) and shrunk towards the identity by ``PAIRWISE_SHRINKAGE``.
+    """
+    present = ~missing[:, cols]
+    counts = present.sum(0)
+    if cols.size < 2 or cols.size > MAX_COLUMNS or (counts < MIN_ROWS).any():
+        return None
+    block = np.where(present, values[:, cols], np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = np.nanmean(block, axis=0)
+        scale = np.nanstd(block, axis=0)
+    if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+        return None
+    scale[scale <= 0] = 1.0
+    z = np.where(present, (block - mean) / scale, 0.0)
+    both = present.T.astype(np.float64) @ present
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = (z.T @ z) / both
+    corr[both < MIN_ROWS] = 0.0
+    np.fill_diagonal(corr, 1.0)
+    eigval, eigvec = np.linalg.eigh((corr + corr.T) / 2)
+    corr = (eigvec * np.clip(eigval, 1e-3, None)) @ eigvec.T
+    corr = (1 - PAIRWISE_SHRINKAGE) * corr + PAIRWISE_SHRINKAGE * np.eye(cols.size)
+    precision = np.linalg.inv(corr) / np.outer(scale, scale)
+    return ModalityGaussian(cols, mean, precision, owner)
+
+
 def fit_modality_gaussians(values, missing, columns, skip=None):
     """The Gaussians of the partial fill: ``[joint]``, or one per modality (None where
     it cannot be fitted).
@@ -96,12 +134,15 @@ def fit_modality_gaussians(values, missing, columns, skip=None):
         # the row observed. Training rows that saw every modality are needed.
         owner = np.concatenate([np.full(c.size, m) for m, c in enumerate(numeric)])
         joint = _fit_gaussian(values, missing, np.concatenate(numeric), owner)
+        if joint is None:
+            # Too few rows observed every modality: pairwise moments instead.
+            joint = _fit_pairwise_gaussian(values, missing, np.concatenate(numeric), owner)
         if joint is not None:
             return [joint]
     return [_fit_gaussian(values, missing, c) for c in numeric]
 
 
-def fill_partial_gaps(values, missing, recovered, gaussians):
+def fill_partial_gaps(values, missing, recovered, gaussians, gaps=None, whole=None):
     """``recovered`` with the gaps of partly observed modalities refilled.
 
     Parameters
@@ -112,22 +153,37 @@ def fill_partial_gaps(values, missing, recovered, gaussians):
     recovered : float64 ndarray (n, F)
         The recoverer's output (not modified).
     gaussians : list of ModalityGaussian or None
+        ``[joint]``, or one per modality (its position is the modality).
+    gaps, whole : bool ndarray (n_modalities,), optional
+        Which modalities take the Gaussian's values for the gaps of a partly
+        observed modality (default: all) and for a wholly missing one
+        (default: none, they keep the recoverer's); see ``_recovery_choice``.
 
     Returns
     -------
     float64 ndarray (n, F)
     """
     out = None
-    for gaussian in gaussians:
+    n_mod = len(gaussians) if len(gaussians) != 1 or gaussians[0] is None or \
+        gaussians[0].owner is None else int(gaussians[0].owner.max()) + 1
+    gaps_from = np.ones(n_mod, bool) if gaps is None else np.asarray(gaps, bool)
+    whole_from = np.zeros(n_mod, bool) if whole is None else np.asarray(whole, bool)
+    for position, gaussian in enumerate(gaussians):
         if gaussian is None:
             continue
         cols = gaussian.columns
+        # Modality of each column: the joint Gaussian's owners, else its position.
+        owner = (gaussian.owner if gaussian.owner is not None
+                 else np.full(cols.size, position))
+        local = np.unique(owner, return_inverse=True)[1]
         gaps = missing[:, cols]
-        owner = gaussian.owner if gaussian.owner is not None else np.zeros(cols.size, int)
-        # Gaps of modalities with a present entry are refilled; the entries of
-        # a wholly missing modality are only integrated out.
-        present = (~gaps).astype(np.int64) @ (owner[:, None] == np.arange(owner.max() + 1))
-        refill = gaps & (present[:, owner] > 0)
+        # Per row and modality: does the row observe some of its entries?
+        present = (~gaps).astype(np.int64) @ (local[:, None] == np.arange(local.max() + 1))
+        partly = present[:, local] > 0
+        # Gaps of partly observed modalities, and the entries of wholly missing
+        # ones, refilled where the choice says so; the rest keep the recoverer's
+        # values (they are still integrated out).
+        refill = gaps & np.where(partly, gaps_from[owner], whole_from[owner])
         rows = np.flatnonzero(refill.any(1))
         if not rows.size:
             continue

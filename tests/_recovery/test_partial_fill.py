@@ -181,9 +181,14 @@ def test_few_columns_get_one_joint_gaussian_when_rows_allow():
     (joint,) = fit_modality_gaussians(values, missing, columns)
     np.testing.assert_array_equal(joint.columns, np.arange(5))
     np.testing.assert_array_equal(joint.owner, [0, 0, 1, 1, 1])
-    # Fewer than MIN_ROWS rows observe both modalities: one Gaussian each.
+    # Fewer than MIN_ROWS rows observe both modalities: the joint Gaussian
+    # comes from pairwise moments.
     missing[5:20, 0] = True
     missing[20:, 4] = True
+    (pairwise,) = fit_modality_gaussians(np.where(missing, np.nan, values), missing, columns)
+    np.testing.assert_array_equal(pairwise.owner, [0, 0, 1, 1, 1])
+    # A column too rarely present for any moment: one Gaussian per modality.
+    missing[:36, 0] = True
     separate = fit_modality_gaussians(np.where(missing, np.nan, values), missing, columns)
-    assert len(separate) == 2 and separate[0].owner is None
+    assert len(separate) == 2 and separate[0] is None and separate[1].owner is None
     np.testing.assert_array_equal(separate[1].columns, [2, 3, 4])
