@@ -204,7 +204,13 @@ def fill_partial_gaps(values, missing, recovered, gaussians, gaps=None, whole=No
                     np.where(gap, 0.0, values[np.ix_(part, cols)] - gaussian.mean))
                 system = precision[where[:, :, None], where[:, None, :]]
                 rhs = -(precision[where] @ centred[:, :, None])
-                shift = torch.linalg.solve(system, rhs)[:, :, 0].numpy()
+                try:
+                    shift = torch.linalg.solve(system, rhs)[:, :, 0].numpy()
+                except torch.linalg.LinAlgError:
+                    # A degenerate column (constant in a fold, a 0/1 flag) can
+                    # make a row's system singular: the least-squares answer.
+                    shift = torch.linalg.lstsq(system, rhs,
+                                               driver="gelsd").solution[:, :, 0].numpy()
                 conditional = np.empty(gap.shape)
                 conditional[gap] = (gaussian.mean[where.numpy()] + shift).ravel()
                 block = out[np.ix_(part, cols)]
