@@ -18,14 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import _check_feature_names
 
-#: Labels listed in an error message.
-_MAX_LISTED = 10
-
-
-def _shown(labels):
-    labels = list(labels)
-    more = f" and {len(labels) - _MAX_LISTED} more" if len(labels) > _MAX_LISTED else ""
-    return f"{labels[:_MAX_LISTED]}{more}"
+from ._validation import _MAX_LISTED, _listed
 
 
 def frame_labels(X):
@@ -51,7 +44,7 @@ def _position(label, position, what):
     if int(label) not in position:
         raise ValueError(
             f"{what}: unknown column {label!r}; X is a DataFrame with integer column "
-            f"labels {_shown(position)}, and integer entries are read as those labels "
+            f"labels {_listed(position)}, and integer entries are read as those labels "
             "(names), not as positions"
         )
     return position[int(label)]
@@ -112,12 +105,12 @@ def check_columns_as_in_fit(estimator, X, fitted_labels):
     missing = [c for c in fitted_labels if c not in labels]
     message = "X's columns should match those passed during fit.\n"
     if unseen:
-        message += f"Columns unseen at fit time: {_shown(unseen)}.\n"
+        message += f"Columns unseen at fit time: {_listed(unseen)}.\n"
     if missing:
-        message += f"Columns seen at fit time, yet now missing: {_shown(missing)}.\n"
+        message += f"Columns seen at fit time, yet now missing: {_listed(missing)}.\n"
     if not unseen and not missing:
         message += ("The columns are in a different order than in fit, which was "
-                    f"{_shown(fitted_labels)}.\n")
+                    f"{_listed(fitted_labels)}.\n")
     if len(labels) != len(set(labels)):
         message += "X has duplicated column labels.\n"
     raise ValueError(message + fix.replace("list(estimator.feature_names_in_)",
