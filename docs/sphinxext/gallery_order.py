@@ -8,6 +8,7 @@ in ``conf.py`` would not pickle into Sphinx's environment cache).
 READING_ORDER = (
     "plot_quickstart.py",
     "plot_visualize_selection.py",
+    "plot_modality_attributions.py",
     "plot_pipeline_grid_search.py",
     "plot_compare_recoverers.py",
     "plot_custom_recoverer.py",

@@ -169,17 +169,14 @@ class ModalityAttributionDisplay:
 def _spread(values, width=0.7, n_bins=20):
     """Vertical offsets that spread dots of similar value (deterministic).
 
-    Values fall into ``n_bins`` bins; inside a bin, dots in order of value
-    alternate above and below the line at growing offsets, so a dense bin
-    is drawn wide, up to ``width / 2`` either side.
+    Values fall into ``n_bins`` bins; a dot gets a uniform offset (from a
+    fixed seed) whose range grows with its bin's count, up to ``width / 2``
+    either side for the fullest bin, so dense regions are drawn wide.
     """
     if not values.size:
         return np.zeros(0)
     span = np.ptp(values) or 1.0
     bins = np.minimum(((values - values.min()) / span * n_bins).astype(int), n_bins - 1)
-    order = np.lexsort((values, bins))
-    sorted_bins = bins[order]
-    rank = np.empty(values.size)
-    rank[order] = np.arange(values.size) - np.searchsorted(sorted_bins, sorted_bins)
-    step = width / np.bincount(bins).max()
-    return np.where(rank % 2 == 0, 1.0, -1.0) * np.ceil(rank / 2) * step
+    counts = np.bincount(bins)
+    spread = width * counts[bins] / counts.max()
+    return (np.random.default_rng(0).random(values.size) - 0.5) * spread
