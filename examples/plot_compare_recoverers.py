@@ -21,7 +21,7 @@ row's modalities are missing.
 # ``missing__<column>`` indicators to know what each row observed.
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+from sklearn.experimental import enable_iterative_imputer
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import train_test_split

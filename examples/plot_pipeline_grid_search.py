@@ -18,7 +18,7 @@ and reward calibrations, the way the DyMo paper's ablation does.
 # decide what to trust at predict time.
 import matplotlib.pyplot as plt
 import pandas as pd
-from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+from sklearn.experimental import enable_iterative_imputer
 from sklearn.impute import IterativeImputer
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline

@@ -14,16 +14,13 @@ next to a HistGradientBoosting baseline trained on the same data.
 # ----------------------------------------------------------------
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import train_test_split
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-
-from sklearn_dymo import DyMoClassifier  # noqa: E402
-from sklearn_dymo.datasets import drop_modalities, make_poly_digits  # noqa: E402
+from sklearn_dymo import DyMoClassifier
+from sklearn_dymo.datasets import drop_modalities, make_poly_digits
 
 data = make_poly_digits(random_state=0)
 X_train, X_test, y_train, y_test = train_test_split(

@@ -20,16 +20,13 @@ network's own variance is recalibrated on held-out training rows.
 # ------------------------------------------------------------------
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.metrics import r2_score
+from sklearn.model_selection import train_test_split
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.metrics import r2_score  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-
-from sklearn_dymo import DyMoRegressor  # noqa: E402
-from sklearn_dymo.datasets import drop_modalities, load_diabetes_modalities  # noqa: E402
+from sklearn_dymo import DyMoRegressor
+from sklearn_dymo.datasets import drop_modalities, load_diabetes_modalities
 
 data = load_diabetes_modalities()
 X_train, X_test, y_train, y_test = train_test_split(
