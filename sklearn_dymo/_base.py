@@ -215,7 +215,7 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         """
         path, task = self._data_path, self._task
         all_rows = TrainingRows(values, missing, observed, y_enc)
-        fit_rows, held = task.network_rows(values.shape[0], seed)
+        fit_rows, held = task.network_rows(y_enc, seed)
         if held is not None:
             values, missing = values[fit_rows], missing[fit_rows]
             observed, y_enc = observed[fit_rows], y_enc[fit_rows]

@@ -38,6 +38,10 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
     %(fitted_attributes)s
     subset_statistics_ : SubsetStatistics
         Prototypes and spreads used by the rewards.
+    probability_temperature_ : ndarray of shape (n_modalities,) or None
+        Entry ``k - 1``: the temperature dividing the logits of predictions
+        from ``k`` modalities (``probability_calibration``); ``None`` when
+        off or when too few rows were held out.
     %(selection_attributes)s
     selection_tuning_ : DataFrame
         ``selection="auto"`` only: one row per policy tried, like
@@ -87,6 +91,8 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         tuning_missingness="auto",
         tuning_scoring="log_loss",
         refit=True,
+        probability_calibration="temperature",
+        probability_holdout=0.15,
         distance="cosine",
         d_model=64,
         tokens_per_modality=1,
@@ -134,6 +140,8 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         self.tuning_missingness = tuning_missingness
         self.tuning_scoring = tuning_scoring
         self.refit = refit
+        self.probability_calibration = probability_calibration
+        self.probability_holdout = probability_holdout
         self.distance = distance
         self.d_model = d_model
         self.tokens_per_modality = tokens_per_modality

@@ -303,6 +303,23 @@ PARAMETERS = {
         than new ones, so its own variance is too small after long training and
         too large after short training. ``0`` (or fewer than 10 rows to hold
         out): every row trains, no rescaling."""),
+    "probability_calibration": Parameter(
+        [StrOptions({"temperature"}), None], '{"temperature"} or None, default="temperature"',
+        """Post-hoc calibration of ``predict_proba`` (not the reward calibration
+        of ``calibrate``). ``"temperature"``: the network trains on all rows but
+        ``probability_holdout`` of them; those are predicted from all they
+        observe and from random subsets of it, and the logits of a prediction
+        from ``k`` modalities are divided by the temperature that minimises
+        their log-loss (``probability_temperature_``). A network is
+        overconfident on rows it did not train on, most on small tables; the
+        temperature keeps the order of the classes, so ``predict`` and the
+        selection are those of the network. ``None``: every row trains and the
+        probabilities are the network's softmax."""),
+    "probability_holdout": Parameter(
+        [Interval(Real, 0, 0.5, closed="left")], "float in [0, 0.5), default=0.15",
+        """Fraction of the training rows ``probability_calibration`` keeps out of
+        the network's training to fit its temperatures. ``0`` (or fewer than 10
+        rows to hold out): every row trains, no temperature."""),
     "beta": Parameter(
         [Interval(Real, 0, 1, closed="both")], "float in [0, 1], default=0.5",
         """Variance weighting of the Gaussian NLL (beta-NLL, Seitzer et al. 2022):

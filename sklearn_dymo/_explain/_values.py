@@ -34,6 +34,8 @@ class ClassValue:
         if prior is None:  # fitted before the prior was kept: uniform
             prior = np.full(len(estimator.classes_), 1.0 / len(estimator.classes_))
         self.prior = torch.as_tensor(prior, dtype=torch.float64)
+        # predict_proba's temperature: a coalition is valued as predict_proba would.
+        self.task = estimator._task
 
     def target(self, logits):
         """The class each row explains: its prediction from all it used."""
@@ -44,7 +46,8 @@ class ClassValue:
         return prior.log() if self.output == "log_proba" else prior
 
     def __call__(self, logits, masks, recovered, target):
-        log_p = torch.log_softmax(logits.double(), dim=-1).gather(1, target[:, None])[:, 0]
+        logits = self.task.calibrated_logits(logits.double(), masks)
+        log_p = torch.log_softmax(logits, dim=-1).gather(1, target[:, None])[:, 0]
         return log_p if self.output == "log_proba" else log_p.exp()
 
 

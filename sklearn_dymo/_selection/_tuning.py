@@ -156,7 +156,8 @@ def policy_row(policy, added, **metrics):
     }
 
 
-def score_policies(module, chunks, y, n_classes, scorer, calibrate, policies, device):
+def score_policies(module, chunks, y, n_classes, scorer, calibrate, policies, device,
+                   outputs=None):
     """Validation accuracy and log-loss of every policy, one encoding per chunk.
 
     Parameters
@@ -169,14 +170,18 @@ def score_policies(module, chunks, y, n_classes, scorer, calibrate, policies, de
     calibrate : the ``calibrate`` parameter (resolved per policy strength)
     policies : list of Policy
     device : str
+    outputs : callable (logits, used, recovered) -> probabilities, optional
+        The task's outputs (temperature-scaled); the plain softmax if None.
 
     Returns
     -------
     DataFrame, one row per policy, in ``policies`` order.
     """
-    probas, steps = policy_outputs(
-        module, chunks, scorer, calibrate, policies, device,
-        lambda logits, used, recovered: torch.softmax(logits.double(), -1).cpu().numpy())
+    if outputs is None:
+        def outputs(logits, used, recovered):
+            return torch.softmax(logits.double(), -1).cpu().numpy()
+    probas, steps = policy_outputs(module, chunks, scorer, calibrate, policies, device,
+                                   outputs)
     labels = np.arange(n_classes)
     table = [
         policy_row(policy, added,

@@ -107,9 +107,12 @@ class Task(ABC):
         """Extra ``compute_subset_statistics`` arguments (none: class cross-entropy)."""
         return {}
 
-    def network_rows(self, n_samples, seed):
-        """(rows the network trains on, rows held out for the task's own use)."""
-        return np.arange(n_samples), None
+    def network_rows(self, y_enc, seed):
+        """(rows the network trains on, rows held out for the task's own use).
+
+        ``y_enc``: the encoded targets of this network fit's rows.
+        """
+        return np.arange(len(y_enc)), None
 
     def after_training(self, fit):  # noqa: B027 - optional hook, nothing by default
         """What the task measures once the network is trained (nothing here).

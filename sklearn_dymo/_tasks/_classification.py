@@ -1,4 +1,9 @@
-"""``ClassificationTask``: classes, cross-entropy + prototype loss, softmax outputs."""
+"""``ClassificationTask``: classes, cross-entropy + prototype loss, softmax outputs.
+
+With ``probability_calibration="temperature"`` the network trains on all
+rows but ``probability_holdout`` of them, and the softmax outputs divide
+the logits by the temperature fitted on those (:mod:`._temperature`).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from ._class_targets import (
     logistic_start,
     stratified_tuning_split,
 )
+from ._holdout import holdout_predictions, holdout_split
+from ._temperature import ProbabilityTemperature
 
 
 class ClassificationTask(Task):
@@ -30,10 +37,12 @@ class ClassificationTask(Task):
             y, n_samples, params["validation_fraction"] if params["early_stopping"] else None)
         # What knowing no modality says: explain_modalities' empty coalition.
         self.class_prior = np.bincount(y_enc, minlength=len(self.classes)) / len(y_enc)
+        self.temperature = None
         return y_enc
 
     def fitted_attributes(self):
-        return {"classes_": self.classes}
+        by_size = None if self.temperature is None else self.temperature.by_size.copy()
+        return {"classes_": self.classes, "probability_temperature_": by_size}
 
     @property
     def n_outputs(self):
@@ -65,12 +74,43 @@ class ClassificationTask(Task):
         return stratified_tuning_split(y_enc, self.classes, self.params["tuning_fraction"],
                                        seed)
 
+    # ------------------------------------------------ what fit measures
+    def network_rows(self, y_enc, seed):
+        """All rows but those the temperature is fitted on (``probability_holdout``).
+
+        The hold-out is stratified by class and keeps every class in training.
+        """
+        if self.params.get("probability_calibration") is None:
+            return np.arange(len(y_enc)), None
+        return holdout_split(len(y_enc), self.params["probability_holdout"], seed,
+                             classes=y_enc)
+
+    def after_training(self, fit):
+        """The temperatures of the class logits, from the held-out rows' predictions."""
+        self.temperature = None
+        if fit.held is None:
+            return
+        all_rows = fit.all_rows
+        rows, masks = holdout_predictions(fit.held[all_rows.observed[fit.held].any(1)],
+                                          all_rows.observed, fit.seed)
+        if rows.size:
+            path = fit.data_path
+            x = path.training_input(*path.one_hot(all_rows.values[rows],
+                                                  all_rows.missing[rows]))
+            self.temperature = ProbabilityTemperature.from_network(
+                fit.module, x, masks, all_rows.y_enc[rows], fit.device)
+
+    def calibrated_logits(self, logits, used):
+        """``logits`` over the probability temperature of each row's set ``used``."""
+        temperature = getattr(self, "temperature", None)
+        return logits if temperature is None else temperature.scale(logits, used)
+
     def make_scorer(self, statistics):
         """Class posterior from the prototypes of the selection statistics."""
         return LatentScorer(statistics, self.params["distance"], self.params["temperature"])
 
     def outputs(self, logits, used, recovered, scorer):
-        return torch.softmax(logits, dim=-1).cpu().numpy()
+        return torch.softmax(self.calibrated_logits(logits, used), dim=-1).cpu().numpy()
 
     def explanation_columns(self, outputs):
         """``proba__<class>`` columns and the ``prediction``."""
@@ -78,6 +118,8 @@ class ClassificationTask(Task):
 
     def score_policies(self, module, chunks, y_enc, scorer, policies, device):
         """Held-out accuracy and log-loss of each policy, ranked by ``tuning_scoring``."""
-        table = score_policies(module, chunks, y_enc, len(self.classes), scorer,
-                               self.params["calibrate"], policies, device)
+        table = score_policies(
+            module, chunks, y_enc, len(self.classes), scorer, self.params["calibrate"],
+            policies, device, outputs=lambda logits, used, recovered: self.outputs(
+                logits.double(), used, recovered, scorer))
         return rank_policies(table, self.params["tuning_scoring"])

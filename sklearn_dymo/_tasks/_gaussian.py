@@ -31,10 +31,10 @@ from torch.nn import functional as F
 
 from .._input._tensors import has_spread
 from .._input._validation import check_target_rows
-from .._network._subsets import random_observed_subsets, repeat_rows
 from .._selection._calibration import log_ics
 from .._selection._rewards import LatentScore
 from .._selection._tuning import policy_outputs, policy_row, rank_by
+from ._holdout import MIN_HOLDOUT_ROWS
 
 #: Floor of the predicted variance (standardised units: a std of 1e-3).
 MIN_VARIANCE = 1e-6
@@ -171,42 +171,6 @@ class RegressionScorer:
         bins = self.encoding.bins_tensor(mean)
         return LatentScore(-0.5 * torch.log(var),
                            log_ics(z, bins, masks, self.stats, self.distance))
-
-
-#: Fewer held-out rows (or predictions of a set size) than this: no factor of its own.
-MIN_HOLDOUT_ROWS = 10
-
-
-#: Predictions of held-out rows (under random subsets) behind the variance factors.
-HOLDOUT_PREDICTIONS = 2000
-#: At most this many subsets per held-out row.
-MAX_HOLDOUT_DRAWS = 8
-
-
-def holdout_predictions(held, observed, seed):
-    """Rows and modality sets of the held-out predictions behind the variance factors.
-
-    Each held-out row (``held``: indices into ``observed``, rows observing
-    something) is predicted from all it observes and from random subsets of
-    it: the network's variance may be off by different factors for
-    different numbers of modalities. Empty when fewer than
-    ``MIN_HOLDOUT_ROWS`` rows are held out.
-    """
-    if held.size < MIN_HOLDOUT_ROWS:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, observed.shape[1]), dtype=bool)
-    rows, draws = repeat_rows(held, HOLDOUT_PREDICTIONS, MAX_HOLDOUT_DRAWS)
-    masks = random_observed_subsets(observed[rows], np.random.default_rng(seed))
-    masks[::draws] = observed[held]
-    return rows, masks
-
-
-def variance_holdout_split(n_samples, fraction, seed):
-    """Sorted (fit, held-out) row indices for ``variance_holdout``; held-out None if off."""
-    n_held = int(round(fraction * n_samples))
-    if n_held < MIN_HOLDOUT_ROWS:
-        return np.arange(n_samples), None
-    order = np.random.default_rng(seed).permutation(n_samples)
-    return np.sort(order[n_held:]), np.sort(order[:n_held])
 
 
 @dataclass

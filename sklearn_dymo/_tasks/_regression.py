@@ -32,12 +32,11 @@ from ._gaussian import (
     check_targets,
     gaussian_log_likelihood,
     gaussian_params,
-    holdout_predictions,
     rank_regression_policies,
     ridge_start,
     score_regression_policies,
-    variance_holdout_split,
 )
+from ._holdout import holdout_predictions, holdout_split
 
 
 class RegressionTask(Task):
@@ -110,9 +109,9 @@ class RegressionTask(Task):
         return np.sort(train), np.sort(tune)
 
     # ------------------------------------------------ what fit measures
-    def network_rows(self, n_samples, seed):
+    def network_rows(self, y_enc, seed):
         """All rows but those that recalibrate the variance (``variance_holdout``)."""
-        return variance_holdout_split(n_samples, self.params["variance_holdout"], seed)
+        return holdout_split(len(y_enc), self.params["variance_holdout"], seed)
 
     def after_training(self, fit):
         """Recovery variance on the training rows, then the held-out variance factors."""

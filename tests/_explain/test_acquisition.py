@@ -84,7 +84,9 @@ def test_samples_are_the_recoverers_neighbours(clf, label_data):
     assert found[0] is None and found[1] is None
     positions, donors = found[2]
     np.testing.assert_array_equal(positions, [0, 1, 2])
-    distance = np.sqrt(((X[:, None, :4] - rows[None, :, :4]) ** 2).sum(-1) * 6 / 4)
+    # The recoverer's training rows (the rows the network trained on).
+    train = clf.recoverer_.train_X_
+    distance = np.sqrt(((train[:, None, :4] - rows[None, :, :4]) ** 2).sum(-1) * 6 / 4)
     for i in range(3):
         np.testing.assert_array_equal(donors[i], np.argsort(distance[:, i], kind="stable")[:5])
     # A partly observed modality keeps what the row has; the samples fill its gaps.
@@ -92,7 +94,7 @@ def test_samples_are_the_recoverers_neighbours(clf, label_data):
     partial[0, 4] = 1.5
     values = samples.values(partial, 2, donors)
     assert (values[0, :, 0] == 1.5).all()
-    np.testing.assert_array_equal(values[0, :, 1], X[donors[0], 5])
+    np.testing.assert_array_equal(values[0, :, 1], train[donors[0], 5])
     # The recovered value is the mean of the samples.
     recovered = clf.recoverer_.transform(rows)
     np.testing.assert_allclose(samples.values(rows, 2, donors).mean(axis=1),
@@ -103,7 +105,10 @@ def test_other_recoverers_draw_from_kept_training_rows(label_data, only_a):
     X, y, modalities = label_data
     model = DyMoClassifier(modalities=modalities, recoverer=SimpleImputer(), random_state=0,
                            **{**FAST, "max_epochs": 4}).fit(X, y)
-    assert model._data_path.reference_rows.shape == X.shape
+    # Every row the network trained on: all but the probability hold-out,
+    # 15 % of each class rounded down.
+    held = np.floor(model.probability_holdout * np.bincount(y)).sum()
+    assert model._data_path.reference_rows.shape == (X.shape[0] - held, X.shape[1])
     table = model.suggest_measurements(only_a, n_samples=3)
     assert len(table) == 2 * len(only_a)
     assert (table[table["rank"] == 1]["modality"] == "c").mean() > 0.5
