@@ -245,3 +245,34 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r'pip install "sklearn-dymo\[plotting\]"'):
         import_pyplot()
+
+
+# ---------------------------------------------------------------- reliability
+def test_reliability_bins_by_hand():
+    from sklearn_dymo.plotting import reliability_bins
+
+    y = np.array(["b", "a", "b", "b", "a"])
+    proba = np.array([[0.05, 0.95], [0.7, 0.3], [0.6, 0.4], [0.1, 0.9], [0.45, 0.55]])
+    confidence, accuracy, count, ece = reliability_bins(y, proba, n_bins=5)
+    # top probabilities 0.95, 0.7, 0.6, 0.9, 0.55 -> bins 4, 3, 3, 4, 2
+    np.testing.assert_array_equal(count, [0, 0, 1, 2, 2])
+    np.testing.assert_allclose(confidence[2:], [0.55, 0.65, 0.925])
+    np.testing.assert_allclose(accuracy[2:], [0.0, 0.5, 1.0])
+    assert ece == pytest.approx((0.55 + 2 * 0.15 + 2 * 0.075) / 5)
+    with pytest.raises(ValueError, match="not among the classes"):
+        reliability_bins(np.array(["a", "c"]), proba[:2], classes=["a", "b"])
+    with pytest.raises(ValueError, match="3 columns for 2 classes"):
+        reliability_bins(y, np.full((5, 3), 1 / 3))
+
+
+def test_reliability_display_from_estimator(selection_run):
+    from sklearn_dymo.plotting import ReliabilityDisplay, reliability_bins
+
+    clf, X_missing, y, _ = selection_run
+    display = ReliabilityDisplay.from_estimator(clf, X_missing, y, n_bins=5)
+    confidence, accuracy, count, ece = reliability_bins(y, clf.predict_proba(X_missing), 5)
+    assert display.ece == ece
+    seen = count > 0
+    np.testing.assert_allclose(display.line_.get_xdata(), confidence[seen])
+    np.testing.assert_allclose(display.line_.get_ydata(), accuracy[seen])
+    assert "DyMoClassifier" in display.line_.get_label()

@@ -11,6 +11,7 @@ matplotlib is imported only when something is drawn.
 
 from ._attributions import ModalityAttributionDisplay
 from ._latent import LatentSpaceDisplay
+from ._reliability import ReliabilityDisplay, reliability_bins
 from ._reward_distribution import RewardDistributionDisplay
 from ._selection_matrix import SelectionMatrixDisplay, selection_matrix
 from ._steps import StepsHistogramDisplay, steps_per_sample
@@ -20,9 +21,11 @@ __all__ = [
     "LatentSpaceDisplay",
     "ModalityAttributionDisplay",
     "PredictionTransitionDisplay",
+    "ReliabilityDisplay",
     "RewardDistributionDisplay",
     "SelectionMatrixDisplay",
     "StepsHistogramDisplay",
+    "reliability_bins",
     "selection_matrix",
     "steps_per_sample",
     "transition_counts",
