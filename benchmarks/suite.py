@@ -26,7 +26,8 @@ skipped, so rerunning one method reruns only it (``--force`` refits).
     python benchmarks/suite.py --methods cheap              # the cheap peers
     python benchmarks/suite.py --methods dymo --seeds 0     # one seed of DyMo
     python benchmarks/suite.py --methods dymo --dymo-params 'noise0={"input_noise": 0}'
-    python benchmarks/suite.py --report-only --docs docs/benchmark_suite.md
+    python benchmarks/suite.py --report-only --docs docs/benchmark_suite.md --readme README.md \\
+        --figure docs/images/suite_accuracy.png
 """
 
 from __future__ import annotations
@@ -249,7 +250,7 @@ def paired_means(results, reference):
         parts.append(group[group.method.isin(keep)])
     kept = pd.concat(parts, ignore_index=True)
     return kept.groupby([*cell, "method"], as_index=False)[
-        ["accuracy", "log_loss", "roc_auc", "fit_s", "predict_s"]].mean()
+        ["accuracy", "log_loss", "roc_auc", "fit_s", "predict_s", "n_test"]].mean()
 
 
 def _label(method):
@@ -399,7 +400,115 @@ def criteria(means, default, peers):
     return lines, worst_lines
 
 
-def report(out, docs=None, default="dymo"):
+#: The headline's columns: (protocol, eta) cells users ask about first.
+HEADLINE_CELLS = (("complete", 0.0), ("whole", 0.5), ("whole", 0.8), ("within", 0.8),
+                  ("train_whole", 0.5), ("train_whole", 0.8))
+
+
+def headline(means, default, peers, seeds):
+    """Mean accuracy over the tables per headline cell, with fit and predict times.
+
+    A method is averaged over the tables where it has every headline cell;
+    one with fewer tables than the default is named below the table instead
+    of being averaged over other tables. Fit: median seconds over tables on
+    complete training rows; predict: median milliseconds per 1,000 test rows
+    (whole, eta = 0.8), one thread.
+    """
+    keys = [(p, e) for p, e in HEADLINE_CELLS if p in set(means.protocol)]
+    cells = means[[(p, e) in keys for p, e in zip(means.protocol, means.eta)]]
+    methods = [m for m in [default, *peers] if m in set(cells.method)]
+    if default not in methods:
+        return "(no results of the default DyMo yet)"
+    ref = cells[cells.method == default]
+    tables = sorted(set(ref.table))
+    rows, fewer = {}, {}
+    for method in methods:
+        sub = cells[(cells.method == method) & cells.table.isin(tables)]
+        per_table = sub.pivot_table(index="table", columns=["protocol", "eta"],
+                                    values="accuracy").reindex(columns=keys)
+        per_table = per_table.dropna()
+        if len(per_table) < len(tables):
+            fewer[method] = len(per_table)
+            continue
+        fit = sub[sub.protocol == "complete"].groupby("table")["fit_s"].first()
+        pred = sub[(sub.protocol == "whole") & (sub.eta == 0.8)]
+        per_k = (1000 * 1000 * pred.predict_s / pred.n_test).groupby(pred.table).first()
+        row = {_cell_name(p, e): f"{100 * per_table[(p, e)].mean():.1f}" for p, e in keys}
+        row["fit s"] = f"{fit.median():.2f}" if len(fit) else ""
+        row["predict ms / 1,000 rows"] = f"{per_k.median():.0f}" if len(per_k) else ""
+        rows[_label(method)] = row
+    table = pd.DataFrame(rows).T
+    seeds = ("seeds " if len(seeds) > 1 else "seed ") + ", ".join(map(str, seeds))
+    text = (f"Mean test accuracy in % over {len(tables)} tables ({seeds}; every method "
+            "on the default DyMo's seeds of each cell). *whole*: whole modalities missing at "
+            "test time, complete training rows; *within*: half the entries of some modalities "
+            "missing at test time; *train_whole*: whole modalities missing in the training rows "
+            "and at test time; the number is eta, the share of modalities missing per row. "
+            "Fit: median seconds over the tables on complete training rows; predict: median "
+            "milliseconds per 1,000 test rows (whole, eta = 0.8); one thread each.\n\n"
+            + _md_table(table))
+    if fewer:
+        text += ("\n\nNot averaged (results on fewer tables): " + ", ".join(
+            f"{_label(m)} ({n} of {len(tables)})" for m, n in fewer.items()) + ".")
+    return text
+
+
+#: The figure's methods and how they are drawn: DyMo solid, the peers dashed.
+FIGURE_METHODS = (("dymo", "#d62728", "-"), ("lightgbm", "#1f77b4", "--"),
+                  ("hgb", "#17becf", "--"), ("iterimp_lr", "#ff7f0e", "--"),
+                  ("knn_hgb", "#2ca02c", "--"), ("modality_stack", "#9467bd", "--"))
+
+
+def figure(means, default, path):
+    """Mean accuracy over the tables against eta, one panel per missingness protocol.
+
+    eta = 0 is the complete protocol. A method is drawn where it has every
+    table the default has (so each point averages the same tables).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tables = set(means.loc[means.method == default, "table"])
+    panels = (("whole", "whole modalities missing at test time"),
+              ("within", "half of some modalities missing at test time"),
+              ("train_whole", "modalities missing in training and test rows"))
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), sharey=True)
+    for ax, (protocol, title) in zip(axes, panels):
+        for method, color, style in FIGURE_METHODS:
+            sub = means[(means.method == method) & means.table.isin(tables)]
+            xs, ys = [], []
+            for eta in (0.0, *ETAS):
+                cell = sub[(sub.protocol == "complete") if eta == 0 else
+                           ((sub.protocol == protocol) & (sub.eta == eta))]
+                if set(cell.table) == tables:
+                    xs.append(eta)
+                    ys.append(100 * cell.accuracy.mean())
+            if xs:
+                ax.plot(xs, ys, style, marker="o", color=color, label=_label(method),
+                        linewidth=2.2 if method == default else 1.4)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("eta (share of modalities missing per row)")
+        ax.set_xticks((0.0, *ETAS))
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(f"mean accuracy over {len(tables)} tables (%)")
+    axes[-1].legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    print(f"saved {path}")
+
+
+def report(out, docs=None, default="dymo", readme=None, figure_path=None):
+    """Write ``out/report.md``; with ``docs`` / ``readme``, splice its blocks there.
+
+    Three blocks, in the order a reader wants them: ``suite-headline`` (mean
+    accuracy per protocol and the cost, also README's), ``suite`` (ranks,
+    wins / ties / losses, the worst cells, fit times, every table) and
+    ``suite-targets`` (the suite's own PASS / MISS targets and the versions
+    the DyMo rows came from, at the end of the page).
+    """
     results = load_results(out)
     if results.empty:
         print(f"no results in {out}")
@@ -411,16 +520,14 @@ def report(out, docs=None, default="dymo"):
     methods = [*dymo_outputs, *peers]
     ranks, wtl, unranked = rank_tables(means, default, peers, dymo_outputs[1:])
     seeds = sorted(results.seed.unique())
+    default_seeds = sorted(results.loc[results.method == default, "seed"].unique()) or seeds
     n_tables = results.table.nunique()
+    top = headline(means, default, peers, default_seeds)
     parts = [f"Generated by `python benchmarks/suite.py --report-only`: {n_tables} tables, "
              f"seeds {', '.join(map(str, seeds))}. Means over seeds; in each cell every method "
              f"is averaged over the seeds the default DyMo has there (without DyMo, the seeds all "
              f"methods of the cell share). Ties: accuracy within "
              f"{TIE} points."]
-    versions = sorted(results.loc[results.method.str.startswith("dymo"), "version"].dropna()
-                      .unique())
-    if versions:
-        parts[0] += f" DyMo rows from sklearn-dymo {', '.join(map(str, versions))}."
     note = ("" if not unranked else "\n\nNot ranked (results on fewer cells): " + ", ".join(
         f"{_label(m)} ({n} cells)" for m, n in unranked.items()) + ".")
     parts.append("### Mean rank (accuracy; 1 = best), per protocol\n\n" + _md_table(ranks)
@@ -429,7 +536,6 @@ def report(out, docs=None, default="dymo"):
         parts.append(f"### Default DyMo against each peer: wins / ties / losses (cells)\n\n"
                      f"{_md_table(wtl, 'peer')}")
     lines, worst = criteria(means, default, peers)
-    parts.append("### Targets\n\n```\n" + "\n".join(lines) + "\n```")
     if worst:
         parts.append("### Worst five cells (default minus best peer, accuracy)\n\n"
                      + "\n".join(f"- {w}" for w in worst))
@@ -440,13 +546,24 @@ def report(out, docs=None, default="dymo"):
     parts.append("### Fit seconds (complete training rows, median over seeds, one thread)\n\n"
                  + _md_table(fits.round(2), "table"))
     parts += table_sections(means, methods)
-    text = "\n\n".join(parts)
+    targets = "```\n" + "\n".join(lines) + "\n```"
+    versions = sorted(results.loc[results.method.str.startswith("dymo"), "version"].dropna()
+                      .unique())
+    if versions:
+        targets += f"\n\nDyMo rows from sklearn-dymo {', '.join(map(str, versions))}."
+    body = "\n\n".join(parts)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "report.md"), "w") as fh:
-        fh.write(text + "\n")
+        fh.write(f"### Headline\n\n{top}\n\n{body}\n\n### Targets\n\n{targets}\n")
     print("\n".join(lines))
     if docs:
-        splice_into(docs, "suite", text)
+        splice_into(docs, "suite-headline", top)
+        splice_into(docs, "suite", body)
+        splice_into(docs, "suite-targets", targets)
+    if readme:
+        splice_into(readme, "suite-headline", top)
+    if figure_path:
+        figure(means, default, figure_path)
 
 
 # --------------------------------------------------------------------- main
@@ -498,8 +615,13 @@ def main(argv=None):
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--no-report", action="store_true")
     parser.add_argument("--docs", default=None,
-                        help="write the report into this markdown file (between "
-                             "<!-- suite:start --> and <!-- suite:end -->)")
+                        help="write the report into this markdown file (its suite-headline, "
+                             "suite and suite-targets blocks: <!-- suite:start --> ... "
+                             "<!-- suite:end -->)")
+    parser.add_argument("--figure", default=None,
+                        help="draw mean accuracy against eta into this PNG file")
+    parser.add_argument("--readme", default=None,
+                        help="write the headline into this markdown file's suite-headline block")
     args = parser.parse_args(argv)
     if not args.report_only:
         limit_threads(1)
@@ -508,7 +630,7 @@ def main(argv=None):
               f"etas {args.etas}, methods {[f.name for f in families]}", flush=True)
         run(args, families)
     if not args.no_report:
-        report(args.out, args.docs)
+        report(args.out, args.docs, readme=args.readme, figure_path=args.figure)
 
 
 if __name__ == "__main__":

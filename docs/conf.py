@@ -59,6 +59,7 @@ extensions = [
     "numpydoc",
     "myst_parser",
     "sphinx_gallery.gen_gallery",
+    "sphinx_design",  # the landing page's cards
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
@@ -160,6 +161,13 @@ html_static_path = []
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
+    # The root toctree has six entries (user guide, examples, API,
+    # benchmarks, changelog, development): all of them fit on one row.
     "header_links_before_dropdown": 6,
+    "navbar_align": "left",
+    "show_prev_next": False,
 }
+# The landing page has no side bars; every other page shows its section's
+# pages on the left (the pydata theme builds that bar from the toctrees).
+html_sidebars = {"index": []}
 html_show_sourcelink = False
