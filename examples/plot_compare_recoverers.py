@@ -89,3 +89,5 @@ for ax, strategy, title in zip(axes, ("all", "iterative"),
 axes[0].set_ylabel("test accuracy")
 axes[1].legend(loc="lower left")
 fig.tight_layout()
+
+# sphinx_gallery_thumbnail_path = "images/thumbnails/plot_compare_recoverers.png"

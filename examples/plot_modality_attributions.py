@@ -165,3 +165,5 @@ print(f"reveal a random missing one:   "
 # gain is only as good as the recoverer's samples: a modality whose
 # neighbours all look alike seems not worth measuring even when the row's
 # true value would surprise.
+
+# sphinx_gallery_thumbnail_path = "images/thumbnails/plot_modality_attributions.png"

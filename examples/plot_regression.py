@@ -98,3 +98,5 @@ except NameError:  # run inside sphinx-gallery or a notebook
     out_dir = Path.cwd()
 fig.savefig(out_dir / "plot_regression.png", dpi=100)
 print(f"saved {out_dir / 'plot_regression.png'}")
+
+# sphinx_gallery_thumbnail_path = "images/thumbnails/plot_regression.png"

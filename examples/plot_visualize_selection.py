@@ -80,7 +80,7 @@ fig.tight_layout()
 # A step is one round of rewards. A sample that accepts one modality and
 # then rejects the rest takes two steps.
 fig, ax = plt.subplots(figsize=(6, 4))
-StepsHistogramDisplay.from_rewards(clf.selection_rewards_, n_samples=len(X_test), ax=ax)
+StepsHistogramDisplay.from_rewards(clf.selection_rewards_, len(X_test), ax=ax)
 fig.tight_layout()
 
 # %%
@@ -91,3 +91,5 @@ fig.tight_layout()
 # together with the class prototypes (stars).
 display = LatentSpaceDisplay.from_estimator(clf, X_test[:300], y_test[:300])
 display.figure_.tight_layout()
+
+# sphinx_gallery_thumbnail_path = "images/thumbnails/plot_visualize_selection.png"
