@@ -91,7 +91,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         tuning_missingness="auto",
         tuning_scoring="log_loss",
         refit=True,
-        probability_calibration="temperature",
+        probability_calibration=None,
         probability_holdout=0.15,
         distance="cosine",
         d_model=64,

@@ -76,8 +76,9 @@ def noisy_fits():
     modalities = {"a": [0, 1], "b": [2, 3], "c": [4, 5]}
     params = dict(FAST, max_epochs=60, label_smoothing=0.0, modalities=modalities,
                   random_state=0)
-    on = DyMoClassifier(**params).fit(X[:200], y_noisy[:200])
-    off = DyMoClassifier(probability_calibration=None, **params).fit(X[:200], y_noisy[:200])
+    on = DyMoClassifier(probability_calibration="temperature", **params).fit(
+        X[:200], y_noisy[:200])
+    off = DyMoClassifier(**params).fit(X[:200], y_noisy[:200])   # the default: off
     return on, off, X[200:], y_noisy[200:]
 
 
@@ -109,6 +110,7 @@ def test_temperature_changes_probabilities_not_labels(noisy_fits):
 
 def test_no_rows_to_hold_out_means_no_temperature(toy_data):
     X, y, modalities = toy_data
-    clf = DyMoClassifier(modalities=modalities, probability_holdout=0.0,
+    clf = DyMoClassifier(modalities=modalities, probability_calibration="temperature",
+                         probability_holdout=0.0,
                          random_state=0, **dict(FAST, max_epochs=2)).fit(X, y)
     assert clf.probability_temperature_ is None
