@@ -21,7 +21,7 @@ from ._class_targets import (
     logistic_start,
     stratified_tuning_split,
 )
-from ._holdout import holdout_predictions, holdout_split
+from ._holdout import holdout_inputs, holdout_split
 from ._temperature import ProbabilityTemperature
 
 
@@ -88,17 +88,10 @@ class ClassificationTask(Task):
     def after_training(self, fit):
         """The temperatures of the class logits, from the held-out rows' predictions."""
         self.temperature = None
-        if fit.held is None:
-            return
-        all_rows = fit.all_rows
-        rows, masks = holdout_predictions(fit.held[all_rows.observed[fit.held].any(1)],
-                                          all_rows.observed, fit.seed)
-        if rows.size:
-            path = fit.data_path
-            x = path.training_input(*path.one_hot(all_rows.values[rows],
-                                                  all_rows.missing[rows]))
+        rows, masks, x = holdout_inputs(fit)
+        if rows is not None:
             self.temperature = ProbabilityTemperature.from_network(
-                fit.module, x, masks, all_rows.y_enc[rows], fit.device)
+                fit.module, x, masks, fit.all_rows.y_enc[rows], fit.device)
 
     def calibrated_logits(self, logits, used):
         """``logits`` over the probability temperature of each row's set ``used``."""

@@ -37,6 +37,25 @@ def holdout_predictions(held, observed, seed):
     return rows, masks
 
 
+def holdout_inputs(fit):
+    """Held-out predictions of a network fit: (rows, masks, network input of the rows).
+
+    ``fit`` is a :class:`~._base.NetworkFit`; ``rows`` index ``fit.all_rows``
+    (held-out rows that observe something, repeated under random subsets,
+    see :func:`holdout_predictions`). ``(None, None, None)`` when nothing was
+    held out or too few rows were.
+    """
+    if fit.held is None:
+        return None, None, None
+    all_rows, path = fit.all_rows, fit.data_path
+    rows, masks = holdout_predictions(fit.held[all_rows.observed[fit.held].any(1)],
+                                      all_rows.observed, fit.seed)
+    if not rows.size:
+        return None, None, None
+    x = path.training_input(*path.one_hot(all_rows.values[rows], all_rows.missing[rows]))
+    return rows, masks, x
+
+
 def holdout_split(n_samples, fraction, seed, classes=None):
     """Sorted (fit, held-out) row indices for a hold-out ``fraction``; held-out None if off.
 

@@ -36,7 +36,7 @@ from ._gaussian import (
     ridge_start,
     score_regression_policies,
 )
-from ._holdout import holdout_predictions, holdout_split
+from ._holdout import holdout_inputs, holdout_split
 
 
 class RegressionTask(Task):
@@ -133,14 +133,8 @@ class RegressionTask(Task):
 
         self.variance_scale = np.ones(n_mod)
         self.variance_calibration = None
-        if fit.held is None:
-            return
-        all_observed = fit.all_rows.observed
-        rows, masks = holdout_predictions(fit.held[all_observed[fit.held].any(1)],
-                                          all_observed, fit.seed)
-        if rows.size:
-            x = path.training_input(*path.one_hot(fit.all_rows.values[rows],
-                                                  fit.all_rows.missing[rows]))
+        rows, masks, x = holdout_inputs(fit)
+        if rows is not None:
             self.variance_calibration = VarianceCalibration.from_network(
                 fit.module, x, masks, fit.all_rows.y_enc[rows, 0], fit.device)
             self.variance_scale = self.variance_calibration.by_size

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
 
-from .._explain._pipeline import final_estimator
 from ._matplotlib import axes_or_new
 
 
@@ -186,8 +186,8 @@ class ReliabilityDisplay:
         -------
         display : ReliabilityDisplay
         """
-        model, _ = final_estimator(estimator, X) if hasattr(estimator, "steps") else (
-            estimator, X)
+        # The Pipeline transforms X once, in its own predict_proba.
+        model = estimator[-1] if isinstance(estimator, Pipeline) else estimator
         proba = estimator.predict_proba(X)
         name = type(model).__name__ if name is None else name
         return cls.from_predictions(y, proba, classes=model.classes_, n_bins=n_bins,
