@@ -2,8 +2,8 @@
 
 For every table of ``benchmarks/_tables.py`` and seed, two ``DyMoClassifier``
 fits with the default parameters, one with ``probability_calibration=None``
-(every training row trains, the network's softmax) and one with the default
-``"temperature"``, on the suite's splits and missingness
+(the default: every training row trains, the network's softmax) and one
+with ``"temperature"``, on the suite's splits and missingness
 (``benchmarks/suite.py``'s ``conditions``): trained on complete rows and
 tested on complete rows, whole modalities missing at eta 0.2 / 0.5 / 0.8
 and entries missing inside modalities at eta 0.5; trained and tested with
@@ -37,22 +37,14 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import Bunch
 from suite import conditions
 
+from sklearn_dymo.plotting import reliability_bins
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "results", "calibration")
 PROTOCOLS = ("complete", "whole", "within", "train_whole", "natural")
-SETTINGS = {"off": {"probability_calibration": None}, "temperature": {}}
+SETTINGS = {"off": {"probability_calibration": None},
+            "temperature": {"probability_calibration": "temperature"}}
 N_BINS = 15
-
-
-def expected_calibration_error(y, proba, n_bins=N_BINS):
-    """Top-label ECE: mean |accuracy - confidence| over equal-width bins, by row share."""
-    confidence = proba.max(1)
-    correct = proba.argmax(1) == y
-    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
-    count = np.bincount(bins, minlength=n_bins)
-    gap = np.abs(np.bincount(bins, weights=correct, minlength=n_bins)
-                 - np.bincount(bins, weights=confidence, minlength=n_bins))
-    return float(gap.sum() / max(count.sum(), 1))
 
 
 def scores(y, proba, n_classes):
@@ -61,7 +53,7 @@ def scores(y, proba, n_classes):
     labels = np.arange(n_classes)
     out = {"accuracy": float(np.mean(proba.argmax(1) == y)),
            "log_loss": float(log_loss(y, proba, labels=labels)),
-           "ece": expected_calibration_error(y, proba)}
+           "ece": reliability_bins(y, proba, N_BINS, classes=labels)[3]}
     try:
         out["roc_auc"] = float(roc_auc_score(y, proba[:, 1]) if n_classes == 2 else
                                roc_auc_score(y, proba, multi_class="ovr", labels=labels))
