@@ -14,10 +14,12 @@ from numbers import Integral
 import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._input._validation import check_input_X
 from .._persistence import VersionedPickleMixin
+from ._donor_cap import capped_donors
 from ._knn_search import (
     MaskedDistances,
     PatternDistances,
@@ -25,35 +27,15 @@ from ._knn_search import (
     faiss_index,
     faiss_nearest,
 )
+from ._patterns import donor_set_ids, groups, pattern_ids
 
 BACKENDS = ("exact", "faiss")
 #: Patterns with fewer rows in a call are pooled: below this, sharing their
 #: distances did not pay for the per-pattern set-up (mfeat, 30% of entries
 #: missing: the pooled path was faster up to 16 rows per pattern, slower at 32).
 MIN_SHARED_ROWS = 16
-
-
-def _groups(labels):
-    """Positions of each distinct label of a 1-D int array, smallest label first."""
-    order = np.argsort(labels, kind="stable")
-    bounds = np.flatnonzero(np.diff(labels[order])) + 1
-    return np.split(order, bounds)
-
-
-def _pattern_ids(mask):
-    """Id of each row's pattern of True entries (equal ids = equal rows).
-
-    A 64-bit hash of the packed rows sorts much faster than the rows
-    themselves; a collision (checked) falls back to comparing the rows.
-    """
-    packed = np.packbits(mask, axis=1)
-    weights = np.random.default_rng(0).integers(1, 2**63, size=packed.shape[1],
-                                                dtype=np.uint64)
-    hashes = (packed.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
-    _, first, ids = np.unique(hashes, return_index=True, return_inverse=True)
-    if not np.array_equal(packed, packed[first][ids]):
-        _, ids = np.unique(packed, axis=0, return_inverse=True)
-    return ids.ravel()
+#: Donors kept by default: see ``max_donors`` in the class docstring.
+DEFAULT_MAX_DONORS = 5000
 
 
 def _rows_per_chunk(chunk_size, n_train, n_features, n_neighbors):
@@ -72,7 +54,10 @@ class ModalityKNNImputer(VersionedPickleMixin, OneToOneFeatureMixin, Transformer
     ``n_neighbors`` training rows nearest in nan-Euclidean distance among
     the training rows that observed the column: the same values as
     scikit-learn's ``KNNImputer(n_neighbors=n_neighbors)`` (uniform
-    weights), found much faster when whole modalities are missing.
+    weights), found much faster when whole modalities are missing. That
+    holds up to ``max_donors`` training rows (5,000 by default); beyond,
+    the donors are a sample of that size chosen in ``fit``, so that the
+    cost of a query row stops growing with the training size.
 
     The query rows are grouped by their exact set of missing columns (no
     modality specification is needed). For each group, the distances to
@@ -125,14 +110,31 @@ class ModalityKNNImputer(VersionedPickleMixin, OneToOneFeatureMixin, Transformer
         calls (not pickled: rebuilt after loading). It pays off with very
         many training rows (see the benchmarks page); it needs
         ``faiss-cpu`` (``pip install sklearn-dymo[ann]``).
+    max_donors : int or None, default=5000
+        Most training rows kept as donors. Every query row is compared with
+        every donor, so this bounds the cost of ``transform`` whatever the
+        training size. Above it, a sample is kept (see ``donor_indices_``):
+        for each set of columns observed by the same training rows (a
+        modality, when whole modalities go missing) ``n_neighbors`` of its
+        observers, then up to 50 rows of each training missingness pattern
+        (within half the cap), then rows in a random order until the cap
+        is reached. ``None``
+        keeps every training row (exactly ``KNNImputer``'s donors).
+    random_state : int, RandomState instance or None, default=None
+        Draws the donor sample when the training rows exceed
+        ``max_donors``; unused otherwise. Inside a DyMo estimator it
+        defaults to the estimator's ``random_state``.
 
     Attributes
     ----------
-    train_X_ : ndarray of shape (n_train, n_features)
-        The training rows, NaN where missing (a copy).
+    train_X_ : ndarray of shape (n_donors, n_features)
+        The donor rows, NaN where missing (a copy): every training row, or
+        the ``max_donors`` kept.
+    donor_indices_ : ndarray of int64, shape (n_donors,)
+        Positions of the donors among the training rows, increasing.
     column_means_ : ndarray of shape (n_features,)
-        Mean of each column over its observed training entries (0 for a
-        column never observed).
+        Mean of each column over its observed training entries, of all
+        training rows, kept or not (0 for a column never observed).
     empty_features_ : ndarray of bool, shape (n_features,)
         Columns never observed in training.
     n_features_in_ : int
@@ -155,10 +157,13 @@ class ModalityKNNImputer(VersionedPickleMixin, OneToOneFeatureMixin, Transformer
     array([ 1.5,  2.5, 15. ])
     """
 
-    def __init__(self, n_neighbors=5, chunk_size=None, backend="exact"):
+    def __init__(self, n_neighbors=5, chunk_size=None, backend="exact",
+                 max_donors=DEFAULT_MAX_DONORS, random_state=None):
         self.n_neighbors = n_neighbors
         self.chunk_size = chunk_size
         self.backend = backend
+        self.max_donors = max_donors
+        self.random_state = random_state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -167,7 +172,8 @@ class ModalityKNNImputer(VersionedPickleMixin, OneToOneFeatureMixin, Transformer
 
     def _check_params(self):
         for name, value, allow_none in (("n_neighbors", self.n_neighbors, False),
-                                        ("chunk_size", self.chunk_size, True)):
+                                        ("chunk_size", self.chunk_size, True),
+                                        ("max_donors", self.max_donors, True)):
             if value is None and allow_none:
                 continue
             if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
@@ -199,24 +205,29 @@ class ModalityKNNImputer(VersionedPickleMixin, OneToOneFeatureMixin, Transformer
         self : ModalityKNNImputer
         """
         self._check_params()
-        X = check_input_X(self, X, reset=True)
-        # Column-major: a column (or a block of them) is one contiguous read.
-        self.train_X_ = np.array(X, dtype=np.float64, order="F", copy=True)
-        missing = np.isnan(self.train_X_)
+        # Column-major: a column (or a block of them) is one contiguous read,
+        # and column sums add up in np.ma's order.
+        X = np.array(check_input_X(self, X, reset=True), dtype=np.float64, order="F",
+                     copy=True)
+        missing = np.isnan(X)
+        # Means and empty columns over all training rows, the kept ones or not.
         self.empty_features_ = missing.all(axis=0)
         # KNNImputer's fallback, the masked mean of each column: sums of
         # contiguous columns, as np.ma sums them.
         # Values near the float64 limit overflow to an infinite mean, as in
         # np.ma; DyMoClassifier rejects such columns with a clear error.
         with np.errstate(over="ignore", invalid="ignore"):
-            sums = np.where(missing, 0.0, self.train_X_).sum(axis=0)
+            sums = np.where(missing, 0.0, X).sum(axis=0)
             counts = (~missing).sum(axis=0)
             self.column_means_ = np.where(self.empty_features_, 0.0,
                                           sums / np.maximum(counts, 1))
-        # Columns observed by the same training rows share their donors.
-        _, donor_set = np.unique(np.packbits(missing, axis=0).T, axis=0,
-                                 return_inverse=True)
-        self._donor_set_of_column = donor_set.ravel()
+        self.donor_indices_ = capped_donors(missing, self.max_donors, self.n_neighbors,
+                                            check_random_state(self.random_state))
+        kept = self.donor_indices_.size < X.shape[0]
+        self.train_X_ = np.asfortranarray(X[self.donor_indices_]) if kept else X
+        # Columns observed by the same donors share them.
+        self._donor_set_of_column = donor_set_ids(missing[self.donor_indices_] if kept
+                                               else missing)
         # backend="faiss": one index per (observed columns, donor set), built
         # on first use in transform and kept for the next calls.
         self._faiss_indexes = {}
@@ -246,7 +257,7 @@ class ModalityKNNImputer(VersionedPickleMixin, OneToOneFeatureMixin, Transformer
         if rows.size == 0:
             return out
         pooled = []
-        for members in _groups(_pattern_ids(to_fill[rows])):
+        for members in groups(pattern_ids(to_fill[rows])):
             if members.size < MIN_SHARED_ROWS and self.backend == "exact":
                 pooled.append(members)
                 continue
@@ -262,7 +273,7 @@ class ModalityKNNImputer(VersionedPickleMixin, OneToOneFeatureMixin, Transformer
         """Fill ``missing_columns`` of ``rows``, which all observe ``observed_columns``."""
         train = self.train_X_
         donor_sets = [missing_columns[i] for i in
-                      _groups(self._donor_set_of_column[missing_columns])]
+                      groups(self._donor_set_of_column[missing_columns])]
         if self.backend == "faiss":
             self._fill_approximate(out, rows, observed_columns, donor_sets)
             return
@@ -297,7 +308,7 @@ class ModalityKNNImputer(VersionedPickleMixin, OneToOneFeatureMixin, Transformer
             needed_columns = np.flatnonzero(need.any(axis=0))
             # One neighbour search per donor set, for the rows that miss some
             # of its columns; only their missing entries are written.
-            for members in _groups(self._donor_set_of_column[needed_columns]):
+            for members in groups(self._donor_set_of_column[needed_columns]):
                 cols = needed_columns[members]
                 local = np.flatnonzero(need[:, cols].any(axis=1))
                 donor_rows = np.flatnonzero(~np.isnan(train[:, cols[0]]))
@@ -310,9 +321,13 @@ class ModalityKNNImputer(VersionedPickleMixin, OneToOneFeatureMixin, Transformer
                           write=None):
         """Set ``out[rows, cols]`` (where ``write``) to the mean of the nearest donors.
 
-        Rows at NaN distance from every donor get the column means.
+        Rows at NaN distance from every donor get the column means, and so
+        do all rows when no kept donor observed ``cols`` (a ``max_donors``
+        below the number of donor sets).
         """
-        if may_be_nan:
+        if dist.shape[1] == 0:
+            filled = np.broadcast_to(self.column_means_[cols], (rows.size, cols.size))
+        elif may_be_nan:
             no_donor = np.isnan(dist).all(axis=1)
             if no_donor.any():
                 filled = np.empty((rows.size, cols.size))
@@ -335,6 +350,9 @@ class ModalityKNNImputer(VersionedPickleMixin, OneToOneFeatureMixin, Transformer
                 out[np.ix_(rows, cols)] = self.column_means_[cols]
                 continue
             donors = np.flatnonzero(~np.isnan(train[:, cols[0]]))
+            if donors.size == 0:
+                out[np.ix_(rows, cols)] = self.column_means_[cols]
+                continue
             key = (observed_columns.tobytes(), int(self._donor_set_of_column[cols[0]]))
             if key not in self._faiss_indexes:
                 self._faiss_indexes[key] = faiss_index(train, observed_columns, donors,

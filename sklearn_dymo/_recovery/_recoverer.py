@@ -75,9 +75,10 @@ def fit_recoverer(recoverer, X, *, default_seed=None):
         # the sklearn way; a deep copy keeps the user's object untouched too.
         fitted = clone(recoverer) if hasattr(recoverer, "get_params") else copy.deepcopy(
             recoverer)
-        params = fitted.get_params(deep=False) if hasattr(fitted, "get_params") else {}
-        if "random_state" in params and params["random_state"] is None:
-            fitted.set_params(random_state=default_seed)
+    # The default too: it draws its donor sample above max_donors rows.
+    params = fitted.get_params(deep=False) if hasattr(fitted, "get_params") else {}
+    if "random_state" in params and params["random_state"] is None:
+        fitted.set_params(random_state=default_seed)
     try:
         # A copy: some recoverers write into their input.
         fitted.fit(np.array(X, dtype=np.float64, copy=True))
