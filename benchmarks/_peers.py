@@ -372,7 +372,8 @@ LABELS = {
     "lightgbm": "LightGBM", "xgboost": "XGBoost", "catboost": "CatBoost",
     "hgb": "HistGB (NaN)", "iterimp_lr": "IterImp + LogReg", "knn_hgb": "KNNImp + HistGB",
     "modality_stack": "per-modality HistGB + meta", "realmlp": "RealMLP", "tabm": "TabM",
-    "dymo": "DyMo (default)", "dymo_observed": "DyMo observed", "dymo_all": "DyMo all",
+    "dymo": "DyMo iterative", "dymo_observed": "DyMo (default: observed)",
+    "dymo_all": "DyMo all",
 }
 #: Outputs that are not DyMo: the peers the criteria compare against.
 PEERS = tuple(m for f in FAMILIES.values() if not f.name.startswith("dymo") for m in f.outputs)

@@ -80,7 +80,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         recoverer=None,
         *,
         categorical_features="from_dtype",
-        selection="iterative",
+        selection="observed",
         calibrate=True,
         calibration_strength=1.0,
         reward_threshold=0.0,

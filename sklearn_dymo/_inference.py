@@ -49,10 +49,11 @@ class InferenceMixin:
         """Validated float64 ``X`` for prediction (0 rows allowed)."""
         return self._data_path.validate(self, X, reset=False, min_samples=0)
 
-    def _transform_rows(self, X):
+    def _transform_rows(self, X, observed_only=False):
         """Validated rows -> (network input, observed mask): the fitted data path."""
         return self._data_path.transform(X, min_observed_fraction=self.min_observed_fraction,
-                                         partial_fill=self.partial_fill)
+                                         partial_fill=self.partial_fill,
+                                         observed_only=observed_only)
 
     def _prepare(self, X):
         """``X`` -> (network input, observed mask) for all rows at once."""
@@ -84,7 +85,11 @@ class InferenceMixin:
         # so memory stays bounded however many rows come in. Recoverers are
         # applied per chunk: they must treat rows independently (sklearn's
         # imputers do).
-        chunks = (self._transform_rows(X[rows]) for rows in row_chunks(X.shape[0]))
+        # Observed-only selection never reads a recovered modality of a row
+        # that observes one: those rows skip recovery.
+        observed_only = policy[0] == "observed"
+        chunks = (self._transform_rows(X[rows], observed_only)
+                  for rows in row_chunks(X.shape[0]))
         chunks = progress_chunks(chunks, X.shape[0], self.verbose,
                                  f"{type(self).__name__} predict")
         return self._select_chunks(chunks, *policy, index=index)

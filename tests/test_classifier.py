@@ -130,7 +130,8 @@ def test_string_labels_and_pandas_names(toy_data, fast_params):
 def _pipeline(modalities, fast_params, imputer):
     return Pipeline([
         ("impute", ModalityRecoverer(imputer)),
-        ("clf", DyMoClassifier(modalities=modalities, random_state=0, **fast_params)),
+        ("clf", DyMoClassifier(modalities=modalities, selection="iterative", random_state=0,
+                               **fast_params)),
     ])
 
 
@@ -181,7 +182,8 @@ def test_sklearn_add_indicator_columns_are_recognised(toy_data, fast_params):
     recovered = imputer.fit_transform(df)
     assert any(c.startswith("missingindicator_") for c in recovered.columns)
     mods = {"a": names[:2], "b": names[2:4], "c": names[4:]}
-    clf = DyMoClassifier(modalities=mods, random_state=0, **fast_params).fit(recovered, y)
+    clf = DyMoClassifier(modalities=mods, selection="iterative", random_state=0,
+                         **fast_params).fit(recovered, y)
     assert clf.recoverer_ is None
     clf.predict(recovered)
     missing_mods = sum(np.isnan(X_train[:, c]).any(1).sum() for c in modalities.values())

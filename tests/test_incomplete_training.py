@@ -35,7 +35,8 @@ def test_single_modality_rows_warn_and_selection_adds_nothing(data):
     keep = np.eye(3, dtype=bool)[np.arange(n) % 3]
     X = _blank(data.data, data.modalities, keep)
     with pytest.warns(UserWarning, match="together, so selection will not add"):
-        clf = DyMoClassifier(modalities=data.modalities, **PARAMS).fit(X, data.target)
+        clf = DyMoClassifier(modalities=data.modalities, selection="iterative",
+                             **PARAMS).fit(X, data.target)
     supported = clf.subset_statistics_.supported
     sizes = all_subsets(3).sum(1)
     assert supported[sizes == 1].all() and not supported[sizes > 1].any()
@@ -56,7 +57,8 @@ def test_statistics_count_only_rows_that_observed_the_whole_subset(data):
     keep[30:, 2] = True
     X = _blank(data.data, data.modalities, keep)
     with pytest.warns(UserWarning, match="out of reach"):
-        clf = DyMoClassifier(modalities=data.modalities, **PARAMS).fit(X, data.target)
+        clf = DyMoClassifier(modalities=data.modalities, selection="iterative",
+                             **PARAMS).fit(X, data.target)
     subsets = all_subsets(3).numpy()
     counts = np.array([(keep[:, s].all(1)).sum() for s in subsets])
     expected = counts >= MIN_SUPPORT

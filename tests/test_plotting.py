@@ -32,7 +32,8 @@ def selection_run(toy_data):
     """A fitted classifier, test rows with missing modalities, and its outputs."""
     from .conftest import FAST
     X, y, modalities = toy_data
-    clf = DyMoClassifier(modalities=modalities, random_state=0, **FAST).fit(X, y)
+    clf = DyMoClassifier(modalities=modalities, selection="iterative", random_state=0,
+                         **FAST).fit(X, y)
     X_missing = drop_modalities(X[:120], modalities, rate=0.6, random_state=3)
     # Weak signal in one modality so that some candidates get rejected.
     X_missing[:, 4:] = np.where(np.isnan(X_missing[:, 4:]), np.nan, 0.0)

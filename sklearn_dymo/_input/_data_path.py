@@ -220,7 +220,7 @@ class DataPath:
         return to_network_input(self.scaler.transform(values))
 
     # ------------------------------------------------------------- faces
-    def transform(self, X, *, min_observed_fraction, partial_fill):
+    def transform(self, X, *, min_observed_fraction, partial_fill, observed_only=False):
         """Validated rows -> (network input, observed mask), recovery included.
 
         The predict-time path. ``min_observed_fraction`` and
@@ -230,12 +230,28 @@ class DataPath:
         instead of as a candidate; the fraction is counted over the user's
         columns (a categorical column is one entry).
         ``partial_fill="recoverer"`` leaves the gaps at the recoverer's values.
+
+        ``observed_only=True`` (``selection="observed"``) recovers only the
+        rows whose prediction reads a recovered entry: those with gaps in
+        an observed modality, and those that observe none. The other rows'
+        unobserved modalities are left at 0, as in training; the network
+        never reads them under their observed mask.
         """
         values, missing = self.split(X)
         observed = self.observed(missing, min_observed_fraction)
+        if observed_only:
+            needs = ~observed.any(axis=1)
+            for m, cols in enumerate(self.spec.columns):
+                needs |= observed[:, m] & missing[:, cols].any(axis=1)
         values, missing = self.one_hot(values, missing)
-        x = self.to_input(self.recover(values, missing,
-                                       partial_fill=partial_fill != "recoverer"))
+        if not observed_only or needs.all():
+            x = self.to_input(self.recover(values, missing,
+                                           partial_fill=partial_fill != "recoverer"))
+        else:
+            x = self.to_input(values, missing)
+            if needs.any():
+                x[torch.as_tensor(needs)] = self.to_input(self.recover(
+                    values[needs], missing[needs], partial_fill=partial_fill != "recoverer"))
         return x, torch.as_tensor(observed)
 
     def training_input(self, values, missing):

@@ -25,7 +25,8 @@ def label_data():
 @pytest.fixture(scope="package")
 def clf(label_data):
     X, y, modalities = label_data
-    return DyMoClassifier(modalities=modalities, random_state=0, **FAST).fit(X, y)
+    return DyMoClassifier(modalities=modalities, selection="iterative", random_state=0,
+                          **FAST).fit(X, y)
 
 
 @pytest.fixture(scope="package")

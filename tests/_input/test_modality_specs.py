@@ -209,7 +209,8 @@ def test_feature_union_with_missing_indicator_all_is_accepted(toy_data, fast_par
                           ("missing", MissingIndicator(features="all"))],
                          verbose_feature_names_out=False).set_output(transform="pandas")
     recovered = union.fit_transform(df)
-    clf = DyMoClassifier(modalities=list(modalities.values()), random_state=0, **fast_params)
+    clf = DyMoClassifier(modalities=list(modalities.values()), selection="iterative",
+                         random_state=0, **fast_params)
     clf.fit(recovered, y)
     assert clf.recoverer_ is None
     clf.predict(recovered)

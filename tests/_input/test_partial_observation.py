@@ -28,8 +28,9 @@ def test_observed_fraction_counts_present_entries():
 @pytest.fixture(scope="module")
 def fitted():
     data = load_breast_cancer_modalities()
-    clf = DyMoClassifier(modalities=data.modalities, max_epochs=2, d_model=16, n_heads=2,
-                         encoder_hidden=16, latent_dim=8, random_state=0)
+    clf = DyMoClassifier(modalities=data.modalities, selection="iterative", max_epochs=2,
+                         d_model=16, n_heads=2, encoder_hidden=16, latent_dim=8,
+                         random_state=0)
     return clf.fit(data.data, data.target), data
 
 

@@ -11,7 +11,8 @@ from sklearn_dymo import DyMoClassifier, SelectionResult
 @pytest.fixture(scope="module")
 def fitted_and_X(toy_data):
     X, y, modalities = toy_data
-    clf = DyMoClassifier(modalities=modalities, recoverer=SimpleImputer(), max_epochs=3,
+    clf = DyMoClassifier(modalities=modalities, recoverer=SimpleImputer(),
+                         selection="iterative", max_epochs=3,
                          d_model=16, n_heads=2, encoder_hidden=16, latent_dim=8,
                          batch_size=64, lr=5e-3, random_state=0).fit(X, y)
     rng = np.random.RandomState(3)

@@ -24,7 +24,8 @@ from ..conftest import FAST
 @pytest.fixture(scope="module")
 def fitted(toy_data):
     X, y, modalities = toy_data
-    clf = DyMoClassifier(modalities=modalities, random_state=0, **FAST).fit(X, y)
+    clf = DyMoClassifier(modalities=modalities, selection="iterative", random_state=0,
+                         **FAST).fit(X, y)
     return clf, drop_modalities(X, modalities, rate=0.6, random_state=0)
 
 
