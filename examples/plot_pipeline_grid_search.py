@@ -48,8 +48,9 @@ pipe = Pipeline([
 # %%
 # The grid: discard, impute, or select (with three reward rules)
 # ---------------------------------------------------------------
-# ``calibrate`` only matters when rewards are computed, so it joins the
-# grid only for ``selection="iterative"``.
+# The grid sets ``selection`` for every candidate; the classifier's own
+# default is ``"observed"``. ``calibrate`` only matters when rewards are
+# computed, so it joins the grid only for ``selection="iterative"``.
 param_grid = [
     {"clf__selection": ["observed", "all"]},
     {"clf__selection": ["iterative"], "clf__calibrate": [True, False, "literal"]},
