@@ -29,7 +29,8 @@ def pipeline(label_data):
     """A scaler that returns an array (the row labels are lost on the way)."""
     X, y, modalities = label_data
     return make_pipeline(StandardScaler(), DyMoClassifier(
-        modalities=modalities, selection="iterative", random_state=0, **{**FAST, "max_epochs": 4})).fit(X, y)
+        modalities=modalities, selection="iterative", random_state=0,
+        **{**FAST, "max_epochs": 4})).fit(X, y)
 
 
 @pytest.fixture(autouse=True)
