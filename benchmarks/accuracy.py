@@ -126,7 +126,7 @@ def run_condition(name, data, seed, X_tr, y_tr, X_te, y_te, train_eta, tests, ar
         # partial_fill="auto"; the rows of the other recoverers turn it off.
         clf = DyMoClassifier(modalities=data.modalities, recoverer=make_imputers(seed)["simple"],
                              partial_fill="gaussian", max_epochs=args.max_epochs,
-                             random_state=seed, **params)
+                             random_state=seed, **{"selection": "iterative", **params})
         clf.fit(X_fit, y_tr)
         fit_s = time.perf_counter() - t
         models[vname] = clf

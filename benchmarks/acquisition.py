@@ -112,7 +112,8 @@ def run_table(name, seed, eta):
     X_train, X_true, y_train, y_test = train_test_split(
         X, y, test_size=0.3, stratify=y, random_state=seed)
     start = time.perf_counter()
-    clf = DyMoClassifier(modalities=modalities, random_state=seed).fit(X_train, y_train)
+    clf = DyMoClassifier(modalities=modalities, selection="iterative",
+                         random_state=seed).fit(X_train, y_train)
     fit_s = time.perf_counter() - start
     X_obs = drop_modalities(X_true, modalities, rate=eta, random_state=seed)
     missing = missing_modalities(X_obs, modalities)

@@ -54,7 +54,8 @@ def rates(fn, n_rows, repeats):
 
 def measure(n_modalities, n_rows, repeats):
     X, y, modalities = make_table(n_modalities, 1000 + n_rows)
-    clf = DyMoClassifier(modalities=modalities, max_epochs=3, random_state=0)
+    clf = DyMoClassifier(modalities=modalities, selection="iterative", max_epochs=3,
+                         random_state=0)
     clf.fit(X[:1000], y[:1000])
     X_test = X[1000:]
     clf.explain_modalities(X_test[:64])  # warm-up

@@ -77,8 +77,8 @@ def run_one(name, seed):
             tests = {k: v for k, v in tests.items() if k[0] != "within" or k[1] == 0.5}
         for setting, params in SETTINGS.items():
             start = time.perf_counter()
-            model = DyMoClassifier(modalities=data.modalities, random_state=seed,
-                                   **params).fit(X_fit, y_fit)
+            model = DyMoClassifier(modalities=data.modalities, selection="iterative",
+                                   random_state=seed, **params).fit(X_fit, y_fit)
             fit_s = time.perf_counter() - start
             for (protocol, eta), X_test in tests.items():
                 outputs = {"selection": model.predict_proba(X_test)}

@@ -59,7 +59,7 @@ def make_data(n_rows, seed):
 
 def model(modalities, device, **params):
     return DyMoClassifier(modalities=modalities, recoverer=SimpleImputer(), device=device,
-                          random_state=0, **params)
+                          selection="iterative", random_state=0, **params)
 
 
 def on_cpu(clf):

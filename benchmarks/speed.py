@@ -123,8 +123,8 @@ def bench_overhead(args):
     for m in (2, 5, 10):
         data = make_poly_digits(n_modalities=m, random_state=0)
         X_tr, X_te, y_tr, _ = split(data, 0)
-        clf = DyMoClassifier(modalities=data.modalities, max_epochs=args.epochs,
-                             random_state=0).fit(X_tr, y_tr)
+        clf = DyMoClassifier(modalities=data.modalities, selection="iterative",
+                             max_epochs=args.epochs, random_state=0).fit(X_tr, y_tr)
         rng = np.random.RandomState(0)
         X_rows = X_te[rng.randint(len(X_te), size=args.overhead_rows)]
         knn = clf.recoverer_
@@ -168,8 +168,8 @@ def bench_epoch(args):
     n_epochs = max(args.repeats + 1, 6)
 
     def fit_dymo():
-        return DyMoClassifier(modalities=data.modalities, max_epochs=n_epochs,
-                              random_state=0).fit(X_tr, y_tr)
+        return DyMoClassifier(modalities=data.modalities, selection="iterative",
+                              max_epochs=n_epochs, random_state=0).fit(X_tr, y_tr)
 
     clf = fit_dymo()
     n_params = sum(p.numel() for p in clf.net_.module_.parameters())
@@ -248,7 +248,7 @@ def bench_large_m(args):
     m, eta = 32, 0.6
     X, y, mods = _synthetic(2000, m, 1, 0)
     clf = DyMoClassifier(modalities=mods, recoverer=SimpleImputer(keep_empty_features=True),
-                         max_epochs=2, random_state=0).fit(X, y)
+                         selection="iterative", max_epochs=2, random_state=0).fit(X, y)
     X_te, _, _ = _synthetic(_m_rows(m), m, 1, 1, eta)
     rows = []
 
@@ -301,7 +301,8 @@ def worker(spec):
         base = _reset_peak()
         t = time.perf_counter()
         clf = DyMoClassifier(modalities=mods, recoverer=SimpleImputer(keep_empty_features=True),
-                             max_epochs=spec["epochs"], random_state=0).fit(X, y)
+                             selection="iterative", max_epochs=spec["epochs"],
+                             random_state=0).fit(X, y)
         res = {"fit_s": time.perf_counter() - t,
                "epoch_s": float(np.median(clf.net_.history[:, "dur"])),
                "data_mb": X.nbytes / 2**20}
@@ -347,7 +348,7 @@ def _predict_rows(args, tmp, width, eta, save):
     X, y, mods = _synthetic(2000, 5, width, 0)
     for label, recoverer in (("SimpleImputer", SimpleImputer(keep_empty_features=True)),
                              ("default", None)):
-        clf = DyMoClassifier(modalities=mods, recoverer=recoverer,
+        clf = DyMoClassifier(modalities=mods, recoverer=recoverer, selection="iterative",
                              max_epochs=args.epochs, random_state=0).fit(X, y)
         model = os.path.join(tmp, f"m5_{label}.pkl")
         with open(model, "wb") as fh:
@@ -370,7 +371,7 @@ def _predict_m(args, tmp, eta, save):
     for m in args.modalities:
         X, y, mods = _synthetic(2000, m, 1, 0)
         clf = DyMoClassifier(modalities=mods, recoverer=SimpleImputer(keep_empty_features=True),
-                             max_epochs=2, random_state=0).fit(X, y)
+                             selection="iterative", max_epochs=2, random_state=0).fit(X, y)
         model = os.path.join(tmp, f"m{m}.pkl")
         with open(model, "wb") as fh:
             pickle.dump(clf, fh)

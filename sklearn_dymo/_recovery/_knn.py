@@ -118,8 +118,8 @@ class ModalityKNNImputer(VersionedPickleMixin, OneToOneFeatureMixin, Transformer
         modality, when whole modalities go missing) ``n_neighbors`` of its
         observers, then up to 50 rows of each training missingness pattern
         (within half the cap), then rows in a random order until the cap
-        is reached. ``None``
-        keeps every training row (exactly ``KNNImputer``'s donors).
+        is reached. ``None`` keeps every training row (exactly
+        ``KNNImputer``'s donors).
     random_state : int, RandomState instance or None, default=None
         Draws the donor sample when the training rows exceed
         ``max_donors``; unused otherwise. Inside a DyMo estimator it
