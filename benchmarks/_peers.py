@@ -300,8 +300,9 @@ def make_modality_stack(modalities, seed):
 
 # --------------------------------------------------------------------- DyMo
 class DyMoMethods:
-    """One ``DyMoClassifier`` fit; outputs its default prediction (``predict_proba``)
-    and the observed-only / all-modalities selections (``select_modalities``).
+    """One ``DyMoClassifier`` fit; outputs its iterative selection (``predict_proba``,
+    unless ``params`` name another ``selection``) and the observed-only /
+    all-modalities selections (``select_modalities``).
 
     ``params`` are extra constructor parameters (an ablation or a candidate
     default); ``prefix`` names the outputs (``dymo``, ``dymo_observed``,
@@ -317,8 +318,11 @@ class DyMoMethods:
     def fit(self, X, y):
         from sklearn_dymo import DyMoClassifier
 
+        # The ``dymo`` output is iterative selection, as the report labels it;
+        # observed-only and all-modalities come from the same fit.
+        params = {"selection": "iterative", **self.params}
         self.model_ = DyMoClassifier(modalities=self.modalities, random_state=self.seed,
-                                     **self.params).fit(X, y)
+                                     **params).fit(X, y)
         return self
 
     def outputs(self, X):
