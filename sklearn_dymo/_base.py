@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, is_classifier
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 
 from ._drift import MissingnessPatterns
 from ._inference import InferenceMixin, row_chunks
@@ -54,6 +54,7 @@ from ._progress import logger, progress_chunks
 from ._selection._prototypes import compute_subset_statistics, describe_unsupported
 from ._selection._tuning import hidden_modalities, policy_grid
 from ._tasks import NetworkFit, TrainingRows
+from ._tasks._base import check_row_weights
 
 #: Most rows the linear model of ``linear_path`` is fitted on (a random
 #: subset beyond): a starting point, which need not cost like a full fit.
@@ -109,7 +110,7 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
             modalities=self.modalities, recoverer=self.recoverer,
             partial_fill=self.partial_fill, scaling=self.scaling)
 
-    def _fit(self, X, y):
+    def _fit(self, X, y, sample_weight=None):
         """``fit`` of every task: the task's ``fit`` documents it and calls this.
 
         Warnings use ``stacklevel=3`` so they point at the caller of ``fit``.
@@ -123,6 +124,8 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         task = self._task = self._task_class(self.get_params(deep=False))
         y_enc = task.encode_targets(y, X.shape[0])
         name = type(self).__name__
+        values, missing, y_enc, weight = self._weigh_rows(values, missing, y, y_enc,
+                                                         sample_weight)
 
         spec = path.spec
         self.modality_names_ = list(spec.names)
@@ -153,7 +156,7 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
                 stacklevel=3,
             )
         if self.selection != "auto":
-            self._fit_network(values, missing, observed, y_enc, seed)
+            self._fit_network(values, missing, observed, y_enc, seed, weight)
             self.selection_params_ = {
                 "selection": self.selection,
                 "calibration_strength": self.calibration_strength,
@@ -169,18 +172,46 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
                 "a ModalityRecoverer step before it"
             )
         train, tune = task.tuning_split(y_enc, seed)
-        self._fit_network(values[train], missing[train], observed[train], y_enc[train], seed)
+        self._fit_network(values[train], missing[train], observed[train], y_enc[train], seed,
+                          None if weight is None else weight[train])
         missingness = resolve_tuning_missingness(self.tuning_missingness,
                                                  not observed.all())
         self.selection_tuning_ = self._tune_selection(
-            values[tune], missing[tune], y_enc[tune], observed[train], missingness, seed)
+            values[tune], missing[tune], y_enc[tune], observed[train], missingness, seed,
+            None if weight is None else weight[tune])
         best = self.selection_tuning_.loc[self.selection_tuning_["rank"].idxmin()]
         self.selection_params_ = dict(best["params"])
         logger.info("%s: selection='auto' chose %s", type(self).__name__, self.selection_params_)
         if self.refit:
-            self._fit_network(values, missing, observed, y_enc, seed)
+            self._fit_network(values, missing, observed, y_enc, seed, weight)
         self._warn_unsupported_subsets()
         return self
+
+    def _weigh_rows(self, values, missing, y, y_enc, sample_weight):
+        """Row weights (``sample_weight`` times ``class_weight``), None if unweighted.
+
+        A row of weight 0 is a row that is not there (scikit-learn's
+        convention): it is dropped here, before recovery, training and the
+        statistics, and the targets are encoded again without it. The
+        weights are rescaled to mean 1: only their ratios count.
+        """
+        task = self._task
+        given = check_row_weights(sample_weight, values)
+        weight = task.weigh_rows(given, y_enc)
+        if weight is None:
+            return values, missing, y_enc, None
+        kept = np.flatnonzero(weight > 0)
+        if kept.size == 0:
+            raise ValueError("every row has weight 0 (sample_weight times class_weight); "
+                             "nothing is left to learn from")
+        if kept.size < weight.size:
+            task.check_weighted_targets(y_enc[kept])
+            values, missing = values[kept], missing[kept]
+            y_enc = task.encode_targets(_safe_indexing(y, kept), kept.size)
+            weight = task.weigh_rows(None if given is None else given[kept], y_enc)
+        weight = weight / weight.mean()
+        task.weigh_targets(y_enc, weight)
+        return values, missing, y_enc, weight
 
     def _warn_unsupported_subsets(self):
         """Say once, after fit, when the training data limit the selection."""
@@ -189,7 +220,8 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
                 "iterative", "simultaneous"):
             warnings.warn(f"{type(self).__name__}: {words}.", UserWarning, stacklevel=4)
 
-    def _tune_selection(self, values, missing, y_enc, train_observed, missingness, seed):
+    def _tune_selection(self, values, missing, y_enc, train_observed, missingness, seed,
+                        weight=None):
         """Score every selection policy on the held-out rows (``selection_tuning_``)."""
         rng = check_random_state(seed)
         path = self._data_path
@@ -205,24 +237,32 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
         module.eval()
         return self._task.score_policies(
             module, chunks, y_enc[rows], self._task.make_scorer(self.subset_statistics_),
-            policy_grid(self.calibration_strength, self.reward_threshold), self.device_)
+            policy_grid(self.calibration_strength, self.reward_threshold), self.device_,
+            sample_weight=None if weight is None else weight[rows])
 
-    def _fit_network(self, values, missing, observed, y_enc, seed):
+    def _fit_network(self, values, missing, observed, y_enc, seed, weight=None):
         """Fit the recovery, the network, the selection statistics and the task's extras.
 
         ``values``, ``missing`` and ``observed`` are the rows this network
         learns from; the task may hold some of them out (``network_rows``).
+        ``weight``: positive row weights, or None (every row weighs 1).
         """
         path, task = self._data_path, self._task
-        all_rows = TrainingRows(values, missing, observed, y_enc)
+        all_rows = TrainingRows(values, missing, observed, y_enc, weight)
         fit_rows, held = task.network_rows(y_enc, seed)
         if held is not None:
             values, missing = values[fit_rows], missing[fit_rows]
             observed, y_enc = observed[fit_rows], y_enc[fit_rows]
+            weight = None if weight is None else weight[fit_rows]
         values, missing = path.fit_recovery(values, missing, seed)
         x = path.training_input(values, missing)
         observed_t = torch.as_tensor(observed)
         y_t = task.target_tensor(y_enc)
+        inputs = {"x": x, "observed": observed_t}
+        if weight is not None:
+            # Travels with its rows through batches and skorch's validation
+            # split; the losses read it (SubsetTrainingNet.get_loss).
+            inputs["weight"] = torch.as_tensor(weight, dtype=torch.float32)
 
         self.net_ = self._build_net(path.network_spec, task.n_outputs, seed)
         check_network_size(DyMoNetwork, self.net_.get_params_for("module"), self.device)
@@ -244,10 +284,11 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
                 # The head starts at the task's linear model (see Task.linear_start).
                 rows = np.random.default_rng(seed).permutation(x.shape[0])[:LINEAR_START_ROWS]
                 rows.sort()
-                weight, bias = task.linear_start(x.numpy()[rows].astype(np.float64),
-                                                 y_enc[rows])
-                self.net_.module_.start_from_linear(weight, bias)
-            self.net_.partial_fit({"x": x, "observed": observed_t}, y_t)
+                coef, bias = task.linear_start(x.numpy()[rows].astype(np.float64),
+                                               y_enc[rows],
+                                               None if weight is None else weight[rows])
+                self.net_.module_.start_from_linear(coef, bias)
+            self.net_.partial_fit(inputs, y_t)
         self.n_iter_ = len(self.net_.history)
         logger.info("%s: trained %d of max_epochs=%d epochs on %d rows", type(self).__name__,
                     self.n_iter_, self.max_epochs, x.shape[0])
@@ -261,12 +302,13 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
             self.net_.module_, x, observed_t, task.prototype_labels(y_enc),
             task.n_prototype_groups, self.distance,
             max_subsets=self.max_stat_subsets, device=self.device_, random_state=seed,
+            sample_weight=None if weight is None else torch.as_tensor(weight),
             **task.information_params(y_enc),
         ).to(self.device_)
         task.after_training(NetworkFit(
             data_path=path, module=self.net_.module_, device=self.device_, seed=seed,
             values=values, missing=missing, observed=observed, x=x,
-            held=held, all_rows=all_rows))
+            held=held, all_rows=all_rows, weight=weight))
         self.__dict__.update(task.fitted_attributes())
 
     def _build_net(self, spec, n_outputs, seed):

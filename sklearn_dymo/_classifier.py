@@ -116,6 +116,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         scaling="robust",
         linear_path=True,
         label_smoothing=0.03,
+        class_weight=None,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
@@ -165,6 +166,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         self.scaling = scaling
         self.linear_path = linear_path
         self.label_smoothing = label_smoothing
+        self.class_weight = class_weight
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -179,7 +181,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
 
 
     # ---------------------------------------------------------------- public
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the network on ``X`` (NaN marks missing entries) and ``y``.
 
         Parameters
@@ -190,12 +192,22 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
         y : array-like of shape (n_samples,)
             Class labels (numbers or strings).
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows (finite, >= 0); None weighs every row 1.
+            They weigh each row's part in the training loss, the prototypes,
+            the selection statistics, the linear start and the hold-out
+            fits and metrics. Only their ratios count (they are rescaled to
+            mean 1), and a row of weight 0 is dropped before anything is
+            fitted, so it is the same as leaving the row out. They multiply ``class_weight``. With
+            metadata routing on, request them with
+            ``set_fit_request(sample_weight=True)``.
+
         Returns
         -------
         self : DyMoClassifier
             The fitted estimator.
         """
-        return self._fit(X, y)
+        return self._fit(X, y, sample_weight)
 
     def predict_proba(self, X):
         """Class probabilities after dynamic modality selection.

@@ -338,6 +338,14 @@ PARAMETERS = {
         """Fraction of the training rows ``probability_calibration`` keeps out of
         the network's training to fit its temperatures. ``0`` (or fewer than 10
         rows to hold out): every row trains, no temperature."""),
+    "class_weight": Parameter(
+        [StrOptions({"balanced"}), dict, None], 'dict, "balanced" or None, default=None',
+        """Weights of the classes, as in scikit-learn: ``{label: weight}``, or
+        ``"balanced"`` for ``n_samples / (n_classes * np.bincount(y))``; a class
+        left out of the dict weighs 1. They multiply ``sample_weight`` of
+        ``fit`` and weigh every row's part in the loss, the prototypes and the
+        statistics of the selection, and the hold-out metrics. ``None``: every
+        class weighs 1."""),
     "beta": Parameter(
         [Interval(Real, 0, 1, closed="both")], "float in [0, 1], default=0.5",
         """Variance weighting of the Gaussian NLL (beta-NLL, Seitzer et al. 2022):

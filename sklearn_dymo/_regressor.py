@@ -204,7 +204,7 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
 
 
     # ---------------------------------------------------------------- public
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the network on ``X`` (NaN marks missing entries) and ``y``.
 
         Parameters
@@ -215,12 +215,22 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
         y : array-like of shape (n_samples,)
             Real-valued targets (finite).
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows (finite, >= 0); None weighs every row 1.
+            They weigh each row's part in the training loss, the prototypes,
+            the selection statistics, the linear start and the hold-out
+            fits and metrics. Only their ratios count (they are rescaled to
+            mean 1), and a row of weight 0 is dropped before anything is
+            fitted, so it is the same as leaving the row out. With
+            metadata routing on, request them with
+            ``set_fit_request(sample_weight=True)``.
+
         Returns
         -------
         self : DyMoRegressor
             The fitted estimator.
         """
-        return self._fit(X, y)
+        return self._fit(X, y, sample_weight)
 
     def predict(self, X, return_std=False):
         """Predict the target after dynamic modality selection.

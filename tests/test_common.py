@@ -29,6 +29,15 @@ EXPECTED_FAILURES = {
         "predict and predict_proba record selection_path_ and selection_rewards_, "
         "the per-sample explanation of the last prediction, by design"
     ),
+    "check_sample_weight_equivalence_on_dense_data": (
+        "the network is trained by mini-batches on sampled modality subsets: a row "
+        "repeated k times is drawn in k places of an epoch under k subsets and dropout "
+        "masks, a row of weight k once, so the two fits agree in expectation, not to "
+        "1e-7. Measured on 120 blob rows with integer weights 0-2: mean |dp| 0.018 "
+        "between the weighted and the repeated fit, 0.0075 between two seeds of the "
+        "repeated fit, equal accuracy. A weight of 0 is exactly the same as dropping "
+        "the row (tests/test_sample_weight.py)"
+    ),
 }
 
 

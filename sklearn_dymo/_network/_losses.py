@@ -18,6 +18,12 @@ from torch.nn import functional as F
 from .._selection._distances import distance_to_prototypes
 
 
+def weighted_mean(values, weight):
+    """``sum(weight * values) / sum(weight)`` (0 where every weight is 0)."""
+    weight = weight.to(values.dtype)
+    return (values * weight).sum() / weight.sum().clamp_min(torch.finfo(values.dtype).tiny)
+
+
 class DyMoLoss(nn.Module):
     """CE (Eq. 10) + ``prototype_weight`` x contrastive loss (Eq. 11).
 
@@ -48,7 +54,7 @@ class DyMoLoss(nn.Module):
         self.contrastive_active = False
         self.last_terms = None
 
-    def forward(self, logits, z, masks, y, accumulate=False):
+    def forward(self, logits, z, masks, y, accumulate=False, weight=None):
         """Mean loss over the (sample, subset) pairs with a non-empty mask.
 
         Parameters
@@ -59,25 +65,38 @@ class DyMoLoss(nn.Module):
         y : (B,) int class indices
         accumulate : bool
             Add ``z`` to the running per-class sums (training batches only).
+        weight : (B,) float, optional
+            Row weights: each pair weighs its row's weight in both terms and
+            in the prototypes' sums (a weighted mean instead of the mean).
         """
         valid = masks.any(-1)
         if not valid.any():
             # Nothing observed in the whole batch: a zero that keeps the graph.
             self.last_terms = None
             return logits.sum() * 0.0
+        w_pairs = None
         if bool(valid.all()):  # the common case: plain reshapes, no gather to undo
             y_pairs = y[:, None].expand_as(valid).reshape(-1)
             logits, z = logits.flatten(0, 1), z.flatten(0, 1)
+            if weight is not None:
+                w_pairs = weight[:, None].expand_as(valid).reshape(-1)
         else:
             y_pairs = y[:, None].expand_as(valid)[valid]
             logits, z = logits[valid], z[valid]
-        loss = F.cross_entropy(logits, y_pairs, label_smoothing=self.label_smoothing)
-        loss = self.with_prototype_term(loss, z, y_pairs)
+            if weight is not None:
+                w_pairs = weight[:, None].expand_as(valid)[valid]
+        if w_pairs is None:
+            loss = F.cross_entropy(logits, y_pairs, label_smoothing=self.label_smoothing)
+        else:
+            loss = weighted_mean(F.cross_entropy(logits, y_pairs, reduction="none",
+                                                 label_smoothing=self.label_smoothing),
+                                 w_pairs)
+        loss = self.with_prototype_term(loss, z, y_pairs, w_pairs)
         if accumulate:
-            self.accumulate(z, y_pairs)
+            self.accumulate(z, y_pairs, w_pairs)
         return loss
 
-    def with_prototype_term(self, loss, z, groups):
+    def with_prototype_term(self, loss, z, groups, weight=None):
         """``loss`` plus the weighted contrastive term (Eq. 11) of ``z`` on ``groups``.
 
         Shared with the regression loss, whose groups are target bins. The
@@ -95,17 +114,27 @@ class DyMoLoss(nn.Module):
             # Classes without a prototype yet take no part (no -inf logits).
             d = distance_to_prototypes(z[known], self.prototypes, self.distance)
             d = d.masked_fill(~self.has_prototype, 1e4)
-            term = self.prototype_weight * F.cross_entropy(-d / self.temperature, groups[known])
+            if weight is None:
+                term = F.cross_entropy(-d / self.temperature, groups[known])
+            else:
+                term = weighted_mean(F.cross_entropy(-d / self.temperature, groups[known],
+                                                     reduction="none"), weight[known])
+            term = self.prototype_weight * term
             self.last_terms = (loss.detach(), term.detach())
             loss = loss + term
         return loss
 
     @torch.no_grad()
-    def accumulate(self, z, groups):
-        """Add ``z`` to this epoch's running sums per group (training batches)."""
-        self._sum.index_add_(0, groups, z.detach().to(self._sum.dtype))
-        ones = torch.ones_like(groups, dtype=self._count.dtype)
-        self._count.index_add_(0, groups, ones)
+    def accumulate(self, z, groups, weight=None):
+        """Add ``z`` (weighted) to this epoch's running sums per group (training batches)."""
+        z = z.detach().to(self._sum.dtype)
+        if weight is None:
+            self._sum.index_add_(0, groups, z)
+            self._count.index_add_(0, groups, torch.ones_like(groups, dtype=self._count.dtype))
+        else:
+            weight = weight.to(self._sum.dtype)
+            self._sum.index_add_(0, groups, z * weight[:, None])
+            self._count.index_add_(0, groups, weight)
 
     def end_epoch(self):
         """Turn this epoch's sums into prototypes and reset the sums."""

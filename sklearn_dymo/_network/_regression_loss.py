@@ -19,16 +19,19 @@ from __future__ import annotations
 import math
 
 from .._tasks._gaussian import gaussian_params
-from ._losses import DyMoLoss
+from ._losses import DyMoLoss, weighted_mean
 
 
-def beta_nll(logits, target, beta):
-    """Mean beta-weighted Gaussian NLL (nats) of ``target`` under the head outputs."""
+def beta_nll(logits, target, beta, weight=None):
+    """Mean beta-weighted Gaussian NLL (nats) of ``target`` under the head outputs.
+
+    ``weight``: per-output weights (a weighted mean), or None.
+    """
     mean, var = gaussian_params(logits)
     nll = 0.5 * (math.log(2 * math.pi) + var.log() + (target - mean) ** 2 / var)
     if beta > 0:
         nll = nll * var.detach() ** beta
-    return nll.mean()
+    return nll.mean() if weight is None else weighted_mean(nll, weight)
 
 
 class GaussianPrototypeLoss(DyMoLoss):
@@ -51,7 +54,7 @@ class GaussianPrototypeLoss(DyMoLoss):
         super().__init__(n_bins, latent_dim, distance, temperature, prototype_weight)
         self.beta = beta
 
-    def forward(self, logits, z, masks, y, accumulate=False):
+    def forward(self, logits, z, masks, y, accumulate=False, weight=None):
         """Mean loss over the (sample, subset) pairs with a non-empty mask.
 
         Parameters
@@ -64,6 +67,8 @@ class GaussianPrototypeLoss(DyMoLoss):
             Standardised target and its bin.
         accumulate : bool
             Add ``z`` to the running per-bin sums (training batches only).
+        weight : (B,) float, optional
+            Row weights (weighted means, weighted prototype sums).
         """
         valid = masks.any(-1)
         if not valid.any():
@@ -71,7 +76,9 @@ class GaussianPrototypeLoss(DyMoLoss):
         target = y[:, 0, None].expand_as(valid)[valid].to(logits.dtype)
         bins = y[:, 1, None].long().expand_as(valid)[valid]
         logits, z = logits[valid], z[valid]
-        loss = self.with_prototype_term(beta_nll(logits, target, self.beta), z, bins)
+        w_pairs = None if weight is None else weight[:, None].expand_as(valid)[valid]
+        loss = self.with_prototype_term(beta_nll(logits, target, self.beta, w_pairs),
+                                        z, bins, w_pairs)
         if accumulate:
-            self.accumulate(z, bins)
+            self.accumulate(z, bins, w_pairs)
         return loss

@@ -92,7 +92,13 @@ class SubsetTrainingNet(NeuralNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         logits, z, masks = y_pred
         y_true = to_tensor(y_true, device=self.device)
-        loss = self.criterion_(logits, z, masks, y_true, accumulate=training)
+        # Row weights ride in the input dict (absent when unweighted).
+        weight = X.get("weight") if isinstance(X, dict) else None
+        if weight is None:
+            loss = self.criterion_(logits, z, masks, y_true, accumulate=training)
+        else:
+            loss = self.criterion_(logits, z, masks, y_true, accumulate=training,
+                                   weight=to_tensor(weight, device=self.device))
         if training:
             self._record_loss_terms(loss)
         return loss

@@ -172,7 +172,8 @@ def class_log_likelihood(logits, target):
 
 @torch.no_grad()
 def modality_information(module, x, observed, y, n_classes, device, rows_per_chunk=256,
-                         log_likelihood=class_log_likelihood, baseline=None):
+                         log_likelihood=class_log_likelihood, baseline=None,
+                         sample_weight=None):
     """``log K`` minus the cross-entropy of each modality alone, ``(M,)`` float64.
 
     Every (row, observed modality) pair is one pass with that modality
@@ -183,6 +184,7 @@ def modality_information(module, x, observed, y, n_classes, device, rows_per_chu
     Another task passes its own ``log_likelihood(logits, y) -> (N,)`` and
     ``baseline`` (the mean log-likelihood of knowing nothing, negated;
     ``log K`` for classes), e.g. a Gaussian one for regression.
+    ``sample_weight`` (float64 Tensor (n,)) makes the means weighted.
     """
     n_modalities = observed.shape[1]
     total = torch.zeros(n_modalities, dtype=torch.float64)
@@ -197,15 +199,21 @@ def modality_information(module, x, observed, y, n_classes, device, rows_per_chu
         masks[torch.arange(rows.shape[0], device=device), mods] = True
         logits, _ = module.pair_outputs(cache, rows, masks)
         target = y[start:start + rows_per_chunk].to(device)[rows]
-        log_p = log_likelihood(logits, target)
-        total.index_add_(0, mods.cpu(), log_p.cpu())
-        count.index_add_(0, mods.cpu(), torch.ones_like(log_p.cpu()))
+        log_p = log_likelihood(logits, target).cpu()
+        if sample_weight is None:
+            weight = torch.ones_like(log_p)
+        else:
+            weight = sample_weight[start:start + rows_per_chunk][rows.cpu()].to(log_p.dtype)
+        total.index_add_(0, mods.cpu(), log_p * weight)
+        count.index_add_(0, mods.cpu(), weight)
     info = total / count.clamp(min=1) + (np.log(n_classes) if baseline is None else baseline)
     return torch.where(count > 0, info, torch.full_like(info, -np.inf))
 
 
-def _class_means(z, valid, y, n_classes):
+def _class_means(z, valid, y, n_classes, weight=None):
     """Per subset and class: sum of ``z`` over valid rows, and the count.
+
+    With ``weight`` (Tensor (n,)), weighted sums and the sum of the weights.
 
     A loop over subsets with ``index_add_`` keeps memory at ``O(S K D)``; a
     one-hot product would need ``O(S n K)``, too much with many classes.
@@ -215,15 +223,20 @@ def _class_means(z, valid, y, n_classes):
     counts = torch.zeros(n_subsets, n_classes, dtype=z.dtype)
     for s in range(n_subsets):
         rows = valid[s]
-        sums[s].index_add_(0, y[rows], z[s, rows])
-        counts[s].index_add_(0, y[rows], torch.ones(int(rows.sum()), dtype=z.dtype))
+        if weight is None:
+            sums[s].index_add_(0, y[rows], z[s, rows])
+            counts[s].index_add_(0, y[rows], torch.ones(int(rows.sum()), dtype=z.dtype))
+        else:
+            w = weight[rows].to(z.dtype)
+            sums[s].index_add_(0, y[rows], z[s, rows] * w[:, None])
+            counts[s].index_add_(0, y[rows], w)
     return sums, counts
 
 
 def compute_subset_statistics(module, x, observed, y, n_classes, distance, *,
                               max_subsets=127, device="cpu", random_state=0,
                               targets=None, log_likelihood=class_log_likelihood,
-                              baseline=None):
+                              baseline=None, sample_weight=None):
     """Compute :class:`SubsetStatistics` for a trained ``module``.
 
     Parameters
@@ -243,6 +256,9 @@ def compute_subset_statistics(module, x, observed, y, n_classes, distance, *,
         Targets of ``log_likelihood`` for ``modality_information`` (default:
         the classes ``y``); with ``log_likelihood`` and ``baseline``, the
         task's own information measure (regression: Gaussian, in nats).
+    sample_weight : Tensor (n,), optional
+        Row weights of the prototypes, spreads and modality information
+        (weighted means); the support of a subset still counts rows.
     """
     n_modalities = observed.shape[1]
     if x.shape[0] > MAX_ROWS:
@@ -252,6 +268,8 @@ def compute_subset_statistics(module, x, observed, y, n_classes, distance, *,
         x, observed, y = x[idx], observed[idx], y[idx]
         if targets is not None:
             targets = targets[idx]
+        if sample_weight is not None:
+            sample_weight = sample_weight[idx]
     generator = torch.Generator().manual_seed(int(random_state))
     exact = 2**n_modalities - 1 <= max_subsets
     subsets = all_subsets(n_modalities) if exact else _sampled_subsets(
@@ -263,12 +281,13 @@ def compute_subset_statistics(module, x, observed, y, n_classes, distance, *,
         z, valid = _latents(module, x, observed, subsets, device)
         information = modality_information(
             module, x, observed, y if targets is None else targets, n_classes, device,
-            log_likelihood=log_likelihood, baseline=baseline)
+            log_likelihood=log_likelihood, baseline=baseline,
+            sample_weight=None if sample_weight is None else sample_weight.double())
     finally:
         module.train(was_training)
 
     # c_{k,S} for every evaluated subset, and their average c_bar_k (Eq. S16).
-    sums, counts = _class_means(z, valid, y, n_classes)
+    sums, counts = _class_means(z, valid, y, n_classes, sample_weight)
     per_subset = sums / counts.clamp(min=1)[..., None]
     present = counts > 0
     n_present = present.sum(0)
@@ -283,7 +302,10 @@ def compute_subset_statistics(module, x, observed, y, n_classes, distance, *,
     group_sums = torch.zeros(n_keys, n_classes, z.shape[-1], dtype=z.dtype).index_add_(
         0, group_of, sums)
     group_counts = torch.zeros(n_keys, n_classes, dtype=z.dtype).index_add_(0, group_of, counts)
-    supported = group_counts.sum(1) >= min(MIN_SUPPORT, x.shape[0])
+    # Support counts rows, whatever they weigh.
+    support = group_counts if sample_weight is None else torch.zeros(
+        n_keys, dtype=z.dtype).index_add_(0, group_of, valid.sum(1).to(z.dtype))[:, None]
+    supported = support.sum(1) >= min(MIN_SUPPORT, x.shape[0])
     prototypes = group_sums / group_counts.clamp(min=1)[..., None]
     # A class never seen under a key borrows the averaged prototype.
     seen = group_counts > 0
@@ -297,7 +319,8 @@ def compute_subset_statistics(module, x, observed, y, n_classes, distance, *,
             continue
         key = group_of[s]
         d = rowwise_distance(z[s, rows], prototypes[key, y[rows]], distance).double()
-        sq[key].index_add_(0, y[rows], d.square())
+        d2 = d.square() if sample_weight is None else d.square() * sample_weight[rows].double()
+        sq[key].index_add_(0, y[rows], d2)
     group_counts = group_counts.double()
     pooled = (sq.sum(0) / group_counts.sum(0).clamp(min=1)).sqrt()
     sigma = torch.where(seen, (sq / group_counts.clamp(min=1)).sqrt(), pooled[None])

@@ -157,7 +157,7 @@ def policy_row(policy, added, **metrics):
 
 
 def score_policies(module, chunks, y, n_classes, scorer, calibrate, policies, device,
-                   outputs=None):
+                   outputs=None, sample_weight=None):
     """Validation accuracy and log-loss of every policy, one encoding per chunk.
 
     Parameters
@@ -172,6 +172,8 @@ def score_policies(module, chunks, y, n_classes, scorer, calibrate, policies, de
     device : str
     outputs : callable (logits, used, recovered) -> probabilities, optional
         The task's outputs (temperature-scaled); the plain softmax if None.
+    sample_weight : float ndarray, optional
+        Weights of the rows in both metrics.
 
     Returns
     -------
@@ -185,8 +187,9 @@ def score_policies(module, chunks, y, n_classes, scorer, calibrate, policies, de
     labels = np.arange(n_classes)
     table = [
         policy_row(policy, added,
-                   accuracy=float(np.mean(proba.argmax(1) == y)),
-                   log_loss=float(log_loss(y, np.clip(proba, 1e-15, 1.0), labels=labels)))
+                   accuracy=float(np.average(proba.argmax(1) == y, weights=sample_weight)),
+                   log_loss=float(log_loss(y, np.clip(proba, 1e-15, 1.0), labels=labels,
+                                           sample_weight=sample_weight)))
         for policy, proba, added in zip(policies, probas, steps)
     ]
     return pd.DataFrame(table)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from sklearn.utils.validation import _check_sample_weight
 
 
 @dataclass
@@ -26,6 +27,7 @@ class TrainingRows:
     missing: np.ndarray
     observed: np.ndarray
     y_enc: np.ndarray
+    weight: np.ndarray | None = None
 
 
 @dataclass
@@ -34,7 +36,8 @@ class NetworkFit:
 
     ``values`` and ``missing`` are one-hot (network columns), ``x`` is the
     network input of their observed entries; ``held`` indexes the rows of
-    ``all_rows`` the task held out (``Task.network_rows``), or is None.
+    ``all_rows`` the task held out (``Task.network_rows``), or is None;
+    ``weight``: the row weights of the network's rows, or None.
     """
 
     data_path: object
@@ -47,6 +50,17 @@ class NetworkFit:
     x: torch.Tensor
     held: np.ndarray | None
     all_rows: TrainingRows
+    weight: np.ndarray | None = None
+
+
+def check_row_weights(sample_weight, X):
+    """``sample_weight`` checked as scikit-learn does (finite, >= 0, one per row).
+
+    None stays None, so that an unweighted fit runs the unweighted code.
+    """
+    if sample_weight is None:
+        return None
+    return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
 
 
 class Task(ABC):
@@ -78,6 +92,16 @@ class Task(ABC):
     def n_prototype_groups(self):
         """Number of groups (classes, target bins) the prototypes are kept over."""
 
+    def weigh_rows(self, sample_weight, y_enc):
+        """Row weights from the checked ``sample_weight`` (None: unweighted)."""
+        return sample_weight
+
+    def check_weighted_targets(self, y_enc):  # noqa: B027 - optional hook
+        """Check the targets of the rows of positive weight (nothing here)."""
+
+    def weigh_targets(self, y_enc, weight):  # noqa: B027 - optional hook
+        """Update what the task learnt of the targets with the row weights."""
+
     @abstractmethod
     def target_tensor(self, y_enc):
         """Training target tensor of the skorch net."""
@@ -92,7 +116,7 @@ class Task(ABC):
         """The skorch ``criterion`` and its ``criterion__*`` parameters."""
 
     @abstractmethod
-    def linear_start(self, x, y_enc):
+    def linear_start(self, x, y_enc, sample_weight=None):
         """Weights and bias of the linear model the head starts from."""
 
     @abstractmethod
@@ -135,5 +159,6 @@ class Task(ABC):
         """The task's columns of ``explain_selection``, in order."""
 
     @abstractmethod
-    def score_policies(self, module, chunks, y_enc, scorer, policies, device):
+    def score_policies(self, module, chunks, y_enc, scorer, policies, device,
+                       sample_weight=None):
         """Held-out metrics of each selection policy, ranked by ``tuning_scoring``."""

@@ -72,13 +72,14 @@ def stratified_tuning_split(y_enc, classes, fraction, seed):
     return np.sort(train), np.sort(tune)
 
 
-def logistic_start(x, y_enc, n_classes):
+def logistic_start(x, y_enc, n_classes, sample_weight=None):
     """Weights ``(K, F)`` and bias ``(K,)`` of an L2 logistic regression on ``x``.
 
     The starting point of the network's linear path: ``x`` is the network
     input (scaled, 0 at the centre where an entry is missing). A binary
     model's single score ``s`` becomes the logits ``(-s / 2, s / 2)``, which
-    give the same probabilities under a softmax.
+    give the same probabilities under a softmax. ``sample_weight`` weighs
+    the rows of the fit.
     """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
@@ -90,7 +91,8 @@ def logistic_start(x, y_enc, n_classes):
     with warnings.catch_warnings():
         # A starting point: an unconverged solution is still a good one.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = LogisticRegression(C=1.0, max_iter=500).fit(x, y_enc)
+        model = LogisticRegression(C=1.0, max_iter=500).fit(x, y_enc,
+                                                           sample_weight=sample_weight)
     present = model.classes_
     if present.size == 2:
         weight[present] = np.vstack([-model.coef_[0] / 2, model.coef_[0] / 2])
@@ -122,6 +124,24 @@ def encode_class_targets(y, n_samples, validation_fraction=None):
             "Use early_stopping=False, or drop or merge the rarest classes.",
             "Raise or lower validation_fraction, or use early_stopping=False.")
     return classes, y_enc
+
+
+def check_class_weight(class_weight, classes):
+    """A ``class_weight`` dict -> weight per class ``(K,)``; a class left out weighs 1.
+
+    Keys that are not classes of ``y`` and weights that are negative or not
+    finite are errors that name them.
+    """
+    unknown = [key for key in class_weight if key not in set(classes.tolist())]
+    if unknown:
+        raise ValueError(f"class_weight names classes that are not in y: {unknown[:10]}; "
+                         f"the classes are {classes.tolist()[:20]}")
+    by_class = np.array([float(class_weight.get(c, 1.0)) for c in classes.tolist()])
+    bad = ~np.isfinite(by_class) | (by_class < 0)
+    if bad.any():
+        raise ValueError("class_weight must be finite and >= 0; got "
+                         f"{ {c: class_weight[c] for c in classes[bad].tolist()} }")
+    return by_class
 
 
 def class_explanation_columns(classes, proba):

@@ -16,6 +16,7 @@ from .._selection._algorithm import LatentScorer
 from .._selection._tuning import SCORINGS, rank_policies, score_policies
 from ._base import Task
 from ._class_targets import (
+    check_class_weight,
     class_explanation_columns,
     encode_class_targets,
     logistic_start,
@@ -40,6 +41,35 @@ class ClassificationTask(Task):
         self.temperature = None
         return y_enc
 
+    def weigh_rows(self, sample_weight, y_enc):
+        """``sample_weight`` times the weight of each row's class (``class_weight``)."""
+        class_weight = self.params.get("class_weight")
+        if class_weight is None:
+            return sample_weight
+        if class_weight == "balanced":
+            # n_samples / (n_classes * count), as scikit-learn's "balanced".
+            counts = np.bincount(y_enc, minlength=len(self.classes))
+            by_class = len(y_enc) / (len(self.classes) * np.maximum(counts, 1))
+        else:
+            by_class = check_class_weight(class_weight, self.classes)
+        by_class = by_class[y_enc]
+        return by_class if sample_weight is None else sample_weight * by_class
+
+    def check_weighted_targets(self, y_enc):
+        """The rows of positive weight must hold two classes."""
+        present = np.unique(y_enc)
+        if present.size < 2:
+            raise ValueError(
+                "only the rows of class "
+                f"{self.classes[present].tolist()[0]!r} have a positive weight "
+                "(sample_weight times class_weight); DyMoClassifier needs rows of at "
+                "least 2 classes")
+
+    def weigh_targets(self, y_enc, weight):
+        """The class prior (``explain_modalities``' empty coalition) with the weights."""
+        prior = np.bincount(y_enc, weights=weight, minlength=len(self.classes))
+        self.class_prior = prior / prior.sum()
+
     def fitted_attributes(self):
         by_size = None if self.temperature is None else self.temperature.by_size.copy()
         return {"classes_": self.classes, "probability_temperature_": by_size}
@@ -62,8 +92,8 @@ class ClassificationTask(Task):
         return {"criterion": DyMoLoss, "criterion__n_classes": len(self.classes),
                 **{f"criterion__{name}": self.params[name] for name in shared}}
 
-    def linear_start(self, x, y_enc):
-        return logistic_start(x, y_enc, len(self.classes))
+    def linear_start(self, x, y_enc, sample_weight=None):
+        return logistic_start(x, y_enc, len(self.classes), sample_weight)
 
     def validation_split(self, seed):
         """``early_stopping`` holds out stratified rows (checked in ``encode_targets``)."""
@@ -90,8 +120,10 @@ class ClassificationTask(Task):
         self.temperature = None
         rows, masks, x = holdout_inputs(fit)
         if rows is not None:
+            weight = fit.all_rows.weight
             self.temperature = ProbabilityTemperature.from_network(
-                fit.module, x, masks, fit.all_rows.y_enc[rows], fit.device)
+                fit.module, x, masks, fit.all_rows.y_enc[rows], fit.device,
+                None if weight is None else weight[rows])
 
     def calibrated_logits(self, logits, used):
         """``logits`` over the probability temperature of each row's set ``used``."""
@@ -109,10 +141,11 @@ class ClassificationTask(Task):
         """``proba__<class>`` columns and the ``prediction``."""
         return class_explanation_columns(self.classes, outputs)
 
-    def score_policies(self, module, chunks, y_enc, scorer, policies, device):
+    def score_policies(self, module, chunks, y_enc, scorer, policies, device,
+                       sample_weight=None):
         """Held-out accuracy and log-loss of each policy, ranked by ``tuning_scoring``."""
         table = score_policies(
             module, chunks, y_enc, len(self.classes), scorer, self.params["calibrate"],
             policies, device, outputs=lambda logits, used, recovered: self.outputs(
-                logits.double(), used, recovered, scorer))
+                logits.double(), used, recovered, scorer), sample_weight=sample_weight)
         return rank_policies(table, self.params["tuning_scoring"])

@@ -194,23 +194,32 @@ class VarianceCalibration:
     by_size: np.ndarray
 
     @classmethod
-    def fit(cls, mean, var, y_std, masks):
-        """From held-out predictions: tensors ``mean``, ``var``, ``y_std``; bool ``masks``."""
+    def fit(cls, mean, var, y_std, masks, sample_weight=None):
+        """From held-out predictions: tensors ``mean``, ``var``, ``y_std``; bool ``masks``.
+
+        ``sample_weight`` makes each factor a weighted mean; the minimum
+        number of predictions behind a factor still counts predictions.
+        """
         ratio = ((y_std - mean) ** 2 / var).numpy()
+        weight = np.ones_like(ratio) if sample_weight is None else np.asarray(
+            sample_weight, dtype=np.float64)
         sizes = masks.sum(1) - 1
         count = np.bincount(sizes, minlength=masks.shape[1])
-        total = np.bincount(sizes, weights=ratio, minlength=masks.shape[1])
-        return cls(np.where(count >= MIN_HOLDOUT_ROWS, total / np.maximum(count, 1),
-                            ratio.mean()))
+        weights = np.bincount(sizes, weights=weight, minlength=masks.shape[1])
+        total = np.bincount(sizes, weights=ratio * weight, minlength=masks.shape[1])
+        pooled = np.average(ratio, weights=weight)
+        return cls(np.where((count >= MIN_HOLDOUT_ROWS) & (weights > 0),
+                            total / np.maximum(weights, np.finfo(float).tiny), pooled))
 
     @classmethod
     @torch.no_grad()
-    def from_network(cls, module, x, masks, y_std, device):
+    def from_network(cls, module, x, masks, y_std, device, sample_weight=None):
         """Fit on the network's predictions of rows ``x`` under ``masks``."""
         module.eval()
         logits, _ = module(x.to(device), torch.as_tensor(masks, device=device))
         mean, var = gaussian_params(logits.double().cpu())
-        return cls.fit(mean, var, torch.as_tensor(y_std, dtype=torch.float64), masks)
+        return cls.fit(mean, var, torch.as_tensor(y_std, dtype=torch.float64), masks,
+                       sample_weight)
 
     def __call__(self, masks):
         """Factor of each row's set (bool Tensor (n, M)), float64 Tensor (n,)."""
@@ -218,23 +227,25 @@ class VarianceCalibration:
         return by_size[masks.sum(1).clamp(min=1) - 1]
 
 
-def gaussian_nll(y, mean, std):
+def gaussian_nll(y, mean, std, sample_weight=None):
     """Mean Gaussian negative log-likelihood (nats) of ``y`` under ``N(mean, std**2)``."""
     var = std**2
-    return float(np.mean(0.5 * (np.log(2 * np.pi * var) + (y - mean) ** 2 / var)))
+    return float(np.average(0.5 * (np.log(2 * np.pi * var) + (y - mean) ** 2 / var),
+                            weights=sample_weight))
 
 
 def score_regression_policies(module, chunks, y, encoding, scorer, calibrate, policies,
-                              device):
-    """Held-out Gaussian NLL and RMSE (``y``'s units) of every policy."""
+                              device, sample_weight=None):
+    """Held-out Gaussian NLL and RMSE (``y``'s units) of every policy (weighted means)."""
     outputs, steps = policy_outputs(
         module, chunks, scorer, calibrate, policies, device,
         lambda logits, used, recovered: encoding.to_user_units(
             *scorer.predictive(logits, used, recovered)))
     table = [
         policy_row(policy, added,
-                   nll=gaussian_nll(y, out[:, 0], out[:, 1]),
-                   rmse=float(np.sqrt(np.mean((y - out[:, 0]) ** 2))))
+                   nll=gaussian_nll(y, out[:, 0], out[:, 1], sample_weight),
+                   rmse=float(np.sqrt(np.average((y - out[:, 0]) ** 2,
+                                                 weights=sample_weight))))
         for policy, out, added in zip(policies, outputs, steps)
     ]
     return pd.DataFrame(table)
@@ -250,17 +261,18 @@ def rank_regression_policies(table, scoring):
     return rank_by(table, [table["nll"].to_numpy()])
 
 
-def ridge_start(x, target):
+def ridge_start(x, target, sample_weight=None):
     """Head start ``(2, F)`` weights and ``(2,)`` bias from a ridge regression on ``x``.
 
     The mean output starts at ``Ridge(alpha=1)`` on the network input ``x``
     (standardised target); the variance output at the ridge's residual
     variance, constant (its raw output is the inverse softplus of it).
+    ``sample_weight`` weighs the rows of both.
     """
     from sklearn.linear_model import Ridge
 
-    model = Ridge(alpha=1.0).fit(x, target)
-    residual = float(np.mean((target - model.predict(x)) ** 2))
+    model = Ridge(alpha=1.0).fit(x, target, sample_weight=sample_weight)
+    residual = float(np.average((target - model.predict(x)) ** 2, weights=sample_weight))
     variance = max(residual - MIN_VARIANCE, 1e-3)
     weight = np.zeros((2, x.shape[1]))
     weight[0] = model.coef_

@@ -86,8 +86,8 @@ class RegressionTask(Task):
                 "criterion__n_bins": self.encoding.n_bins,
                 **{f"criterion__{name}": self.params[name] for name in shared}}
 
-    def linear_start(self, x, y_enc):
-        return ridge_start(x, y_enc[:, 0])
+    def linear_start(self, x, y_enc, sample_weight=None):
+        return ridge_start(x, y_enc[:, 0], sample_weight)
 
     def validation_split(self, seed):
         """``early_stopping`` holds out random rows (targets are continuous)."""
@@ -135,8 +135,10 @@ class RegressionTask(Task):
         self.variance_calibration = None
         rows, masks, x = holdout_inputs(fit)
         if rows is not None:
+            weight = fit.all_rows.weight
             self.variance_calibration = VarianceCalibration.from_network(
-                fit.module, x, masks, fit.all_rows.y_enc[rows, 0], fit.device)
+                fit.module, x, masks, fit.all_rows.y_enc[rows, 0], fit.device,
+                None if weight is None else weight[rows])
             self.variance_scale = self.variance_calibration.by_size
 
     # ------------------------------------------------------------ predict
@@ -156,10 +158,12 @@ class RegressionTask(Task):
         mean, std = outputs[:, 0], outputs[:, 1]
         return {"mean": mean, "std": std, "prediction": mean}
 
-    def score_policies(self, module, chunks, y_enc, scorer, policies, device):
+    def score_policies(self, module, chunks, y_enc, scorer, policies, device,
+                       sample_weight=None):
         """Held-out Gaussian NLL and RMSE of each policy, ranked by ``tuning_scoring``."""
         encoding = self.encoding
         y = y_enc[:, 0] * encoding.scale + encoding.offset
         table = score_regression_policies(module, chunks, y, encoding, scorer,
-                                          self.params["calibrate"], policies, device)
+                                          self.params["calibrate"], policies, device,
+                                          sample_weight)
         return rank_regression_policies(table, self.params["tuning_scoring"])
