@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import sklearn
 import torch
-from sklearn.metrics import recall_score
+from sklearn.metrics import accuracy_score, make_scorer, recall_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -173,12 +173,15 @@ def test_routing_through_pipeline_and_grid_search(toy_data, fast_params):
     direct = DyMoClassifier(**params).fit(X, y, sample_weight=weight)
     with sklearn.config_context(enable_metadata_routing=True):
         pipe = make_pipeline(FunctionTransformer(),
-                             DyMoClassifier(**params).set_fit_request(sample_weight=True)
-                             .set_score_request(sample_weight=True))
+                             DyMoClassifier(**params).set_fit_request(sample_weight=True))
         pipe.fit(X, y, sample_weight=weight)
         np.testing.assert_allclose(pipe.predict_proba(X), direct.predict_proba(X), atol=1e-6)
 
-        search = GridSearchCV(pipe, {"dymoclassifier__lr": [5e-3]}, cv=2, refit=True)
+        # An explicit scorer that asks for the weights: scikit-learn 1.6 cannot
+        # route them to the default scorer (Pipeline.score) inside the search.
+        scoring = make_scorer(accuracy_score).set_score_request(sample_weight=True)
+        search = GridSearchCV(pipe, {"dymoclassifier__lr": [5e-3]}, cv=2, refit=True,
+                              scoring=scoring)
         search.fit(X, y, sample_weight=weight)
         np.testing.assert_allclose(search.predict_proba(X), direct.predict_proba(X),
                                    atol=1e-6)
