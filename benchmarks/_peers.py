@@ -66,6 +66,7 @@ class Family:
     outputs: tuple  # method names it produces
     requires: tuple = ()  # import names it needs
     cheap: bool = True  # part of the quick peer run (no pytabkit networks)
+    params: dict | None = None  # a DyMo variant's constructor parameters
 
 
 def categorical_columns(X):
@@ -354,7 +355,7 @@ def dymo_family(name=None, params=None):
         return DyMoMethods(modalities, seed, prefix, params)
 
     return Family(prefix, make, (prefix, f"{prefix}_observed", f"{prefix}_all"),
-                  ("torch",), cheap=False)
+                  ("torch",), cheap=False, params=params)
 
 
 #: family name -> Family, in report order (peers first).

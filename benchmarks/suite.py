@@ -25,7 +25,8 @@ skipped, so rerunning one method reruns only it (``--force`` refits).
 
     python benchmarks/suite.py --methods cheap              # the cheap peers
     python benchmarks/suite.py --methods dymo --seeds 0     # one seed of DyMo
-    python benchmarks/suite.py --methods dymo --dymo-params 'noise0={"input_noise": 0}'
+    python benchmarks/suite.py --methods noise0 --seeds 0   # a variant of VARIANTS
+    python benchmarks/suite.py --methods wide --dymo-params 'wide={"d_model": 128}'
     python benchmarks/suite.py --report-only --docs docs/benchmark_suite.md --readme README.md \\
         --figure docs/images/suite_accuracy.png
 """
@@ -199,6 +200,8 @@ def run(args, families):
                                          "fit_s": fit_s, "predict_s": predict_s,
                                          "n_train": len(y_fit), "n_test": len(y_te),
                                          "train": train, "version": version,
+                                         "params": json.dumps(family.params)
+                                         if family.params else "",
                                          "date": time.strftime("%Y-%m-%d %H:%M")})
                     new = pd.DataFrame(rows)
                     if len(cache):
@@ -403,6 +406,122 @@ def criteria(means, default, peers):
     return lines, worst_lines
 
 
+# ---------------------------------------------------------------- ablations
+#: The maintained variants of the default DyMo: each undoes one default
+#: (an ablation row) or is a candidate default. ``--methods NAME`` runs one.
+VARIANTS = {
+    "noise0": {"input_noise": 0.0},                   # no input noise in training
+    "subsets1": {"n_subsets": 1},                     # one sampled subset per row and batch
+    "fill_gaussian": {"partial_fill": "gaussian"},    # gaps always from the joint Gaussian
+    "fill_recoverer": {"partial_fill": "recoverer"},  # gaps always from the recoverer (KNN)
+    "min_observed1": {"min_observed_fraction": 1.0},  # the paper's rule: complete = observed
+    "epochs100": {"max_epochs": 100},                 # twice the training epochs
+}
+
+#: The rule a candidate default must meet (docs/benchmark_suite.md, "Choosing
+#: the defaults"), fixed before the candidates were run. Each bound compares
+#: the candidate with the current default on the cells and seeds both have.
+RULE = {
+    "mean_gain": 0.25,        # mean accuracy over all cells: at least this many points higher
+    "worst_slack": 1.0,       # worst cell against the best peer: at most this much worse
+    "far_below": 3.0,         # a cell this many points below the best peer counts as far below
+    "log_loss_slack": 0.01,   # mean log-loss over missing-modality cells: at most this higher
+}
+
+
+def variant_outputs(means, default):
+    """``{variant label: output}`` comparable with ``default``: the other selections
+    of the default fit, and each ``dymo-NAME`` family's output of the default's selection."""
+    suffix = default.removeprefix("dymo")
+    rows = {f'selection="{m.removeprefix("dymo_") if m != "dymo" else "iterative"}"': m
+            for m in ("dymo", "dymo_observed", "dymo_all") if m != default}
+    names = sorted({m.split("_")[0] for m in set(means.method) if m.startswith("dymo-")})
+    rows.update({name.removeprefix("dymo-"): f"{name}{suffix}" for name in names})
+    return {k: v for k, v in rows.items() if v in set(means.method)}
+
+
+def ablation_table(means, default, peers, params=None):
+    """Each variant of the default DyMo against it, and the rule's verdict.
+
+    A variant is a candidate default (or, for an ablation, the default with one
+    of its choices undone). It is compared on the cells where both have
+    results, seed-paired (``paired_means``): mean accuracy, wins / ties /
+    losses, the cells far below the best peer, the worst cell against the
+    best peer, mean log-loss on missing-modality cells and the median fit
+    time. ``adopt`` means the variant meets every bound of ``RULE`` and has
+    every table the default has; anything else keeps the default.
+    """
+    params = params or {}
+    acc = means.pivot_table(index=["table", "protocol", "eta"], columns="method",
+                            values="accuracy")
+    ll = means.pivot_table(index=["table", "protocol", "eta"], columns="method",
+                           values="log_loss")
+    fit = means[means.protocol == "complete"].pivot_table(index="table", columns="method",
+                                                          values="fit_s")
+    peers = [p for p in peers if p in acc.columns]
+    if default not in acc.columns or not peers:
+        return None
+    scored = acc[default].notna() & acc[peers].notna().any(axis=1)
+    default_tables = set(acc.index[scored.to_numpy()].get_level_values("table"))
+    rows = {}
+    for label, output in variant_outputs(means, default).items():
+        cells = acc[[default, output]].dropna().index
+        cells = cells[acc.loc[cells, peers].notna().any(axis=1).to_numpy()]
+        if not len(cells):
+            continue
+        a = 100 * acc.loc[cells, [default, output]]
+        best = 100 * acc.loc[cells, peers].max(axis=1)
+        diff = a[output] - a[default]
+        gap_v, gap_d = a[output] - best, a[default] - best
+        missing = cells[cells.get_level_values("protocol") != "complete"]
+        ll_diff = (ll.loc[missing, output] - ll.loc[missing, default]).mean()
+        tables = set(cells.get_level_values("table"))
+        all_tables = tables >= default_tables
+        checks = {
+            f"mean +{RULE['mean_gain']:g}": diff.mean() >= RULE["mean_gain"],
+            "wins > losses": (diff > TIE).sum() > (diff < -TIE).sum(),
+            "far below": (gap_v < -RULE["far_below"]).sum() <= (gap_d < -RULE["far_below"]).sum(),
+            "worst": gap_v.min() >= gap_d.min() - RULE["worst_slack"],
+            "log-loss": not ll_diff > RULE["log_loss_slack"],
+            "every table": all_tables,
+        }
+        failed = [k for k, ok in checks.items() if not ok]
+        ratio = (fit[output] / fit[default]).dropna() if output in fit else pd.Series(
+            dtype=float)
+        rows[label] = {
+            "parameters": params.get(label, ""),
+            "tables / cells": f"{len(tables)} / {len(cells)}",
+            "mean acc. diff (pts)": f"{diff.mean():+.2f}",
+            "wins / ties / losses": f"{(diff > TIE).sum()}/{(diff.abs() <= TIE).sum()}/"
+                                    f"{(diff < -TIE).sum()}",
+            "worst cell diff": f"{diff.min():+.1f} ({_cell_label(diff.idxmin())})",
+            f"cells < best peer - {RULE['far_below']:g} (variant / default)":
+                f"{(gap_v < -RULE['far_below']).sum()} / {(gap_d < -RULE['far_below']).sum()}",
+            "worst vs best peer (variant / default)": f"{gap_v.min():+.1f} / {gap_d.min():+.1f}",
+            "log-loss diff (missing cells)": f"{ll_diff:+.3f}",
+            "fit time ratio (median)": f"{ratio.median():.2f}" if len(ratio) else "",
+            "rule": "adopt" if not failed else "keep default (" + ", ".join(failed) + ")",
+        }
+    return pd.DataFrame(rows).T if rows else None
+
+
+def variant_params(results):
+    """``{variant label: parameters}`` of the DyMo variants in ``results``."""
+    out = {name: json.dumps(p) for name, p in VARIANTS.items()}
+    out.update({f'selection="{s}"': json.dumps({"selection": s}) for s in ("iterative", "all")})
+    if "params" in results.columns:
+        named = results[results.method.str.startswith("dymo-") & results.params.notna()
+                        & (results.params.astype(str) != "")]
+        for method, p in zip(named.method, named.params):
+            out.setdefault(method.split("_")[0].removeprefix("dymo-"), p)
+    return out
+
+
+def _cell_label(key):
+    table, protocol, eta = key
+    return f"{table} {_cell_name(protocol, eta)}"
+
+
 #: The headline's columns: (protocol, eta) cells users ask about first.
 HEADLINE_CELLS = (("complete", 0.0), ("whole", 0.5), ("whole", 0.8), ("within", 0.8),
                   ("train_whole", 0.5), ("train_whole", 0.8))
@@ -504,21 +623,27 @@ def figure(means, default, path):
     print(f"saved {path}")
 
 
-def report(out, docs=None, default="dymo_observed", readme=None, figure_path=None):
+def report(out, docs=None, default="dymo_observed", readme=None, figure_path=None,
+           seeds=None):
     """Write ``out/report.md``; with ``docs`` / ``readme``, splice its blocks there.
 
     Three blocks, in the order a reader wants them: ``suite-headline`` (mean
     accuracy per protocol and the cost, also README's), ``suite`` (ranks,
     wins / ties / losses, the worst cells, fit times, every table) and
     ``suite-targets`` (the suite's own PASS / MISS targets and the versions
-    the DyMo rows came from, at the end of the page).
+    the DyMo rows came from, at the end of the page). ``seeds`` keeps only
+    those seeds' rows.
     """
     results = load_results(out)
+    if seeds is not None and not results.empty:
+        results = results[results.seed.isin(seeds)]
     if results.empty:
         print(f"no results in {out}")
         return
     means = paired_means(results, default)
-    dymo_outputs = [m for m in sorted(set(means.method)) if m.startswith("dymo")]
+    # The default fit's outputs; named variants (dymo-NAME) go to the ablations.
+    dymo_outputs = [m for m in sorted(set(means.method))
+                    if m.startswith("dymo") and not m.startswith("dymo-")]
     dymo_outputs.sort(key=lambda m: (m != default, m))
     peers = [p for p in PEERS if p in set(means.method)]
     methods = [*dymo_outputs, *peers]
@@ -549,6 +674,13 @@ def report(out, docs=None, default="dymo_observed", readme=None, figure_path=Non
     fits.columns = [_label(m) for m in fits.columns]
     parts.append("### Fit seconds (complete training rows, median over seeds, one thread)\n\n"
                  + _md_table(fits.round(2), "table"))
+    ablations = ablation_table(means, default, peers, params=variant_params(results))
+    if ablations is not None:
+        parts.append("### Variants of the default (ablations and candidate defaults)\n\n"
+                     "Each variant against the default on the cells and seeds both have "
+                     "(differences in accuracy points, variant minus default), and the "
+                     "verdict of the rule under [Choosing the defaults]"
+                     "(#choosing-the-defaults).\n\n" + _md_table(ablations, "variant"))
     parts += table_sections(means, methods)
     targets = "```\n" + "\n".join(lines) + "\n```"
     versions = sorted(results.loc[results.method.str.startswith("dymo"), "version"].dropna()
@@ -579,6 +711,10 @@ def parse_families(names, dymo_params):
         if not params:
             raise SystemExit(f"--dymo-params wants NAME=JSON, got {spec!r}")
         extra[name] = dymo_family(name, json.loads(params))
+    for name in names:
+        if name.removeprefix("dymo-") in VARIANTS and name.removeprefix("dymo-") not in extra:
+            short = name.removeprefix("dymo-")
+            extra[short] = dymo_family(short, VARIANTS[short])
     for name in names:
         if name == "cheap":
             families += [f for f in FAMILIES.values() if f.cheap]
@@ -639,7 +775,7 @@ def main(argv=None):
         run(args, families)
     if not args.no_report:
         report(args.out, args.docs, default=args.default, readme=args.readme,
-               figure_path=args.figure)
+               figure_path=args.figure, seeds=args.seeds)
 
 
 if __name__ == "__main__":
