@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 
 from ._base import BaseDyMo
-from ._params import document_parameters
+from ._docstrings import document_parameters
 from ._tasks import ClassificationTask
 
 
@@ -191,16 +191,7 @@ class DyMoClassifier(ClassifierMixin, BaseDyMo):
             where all its columns are present.
         y : array-like of shape (n_samples,)
             Class labels (numbers or strings).
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the rows (finite, >= 0); None weighs every row 1.
-            They weigh each row's part in the training loss, the prototypes,
-            the selection statistics, the linear start and the hold-out
-            fits and metrics. Only their ratios count (they are rescaled to
-            mean 1), and a row of weight 0 is dropped before anything is
-            fitted, so it is the same as leaving the row out. They multiply ``class_weight``. With
-            metadata routing on, request them with
-            ``set_fit_request(sample_weight=True)``.
+        %(sample_weight)s
 
         Returns
         -------

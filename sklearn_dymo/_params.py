@@ -478,56 +478,6 @@ PARAMETERS = {
 }
 
 
-#: Fitted attributes both estimators have, in their docstrings' order:
-#: the data path's, then (after the task's statistics) the selection's.
-FITTED_ATTRIBUTES = """    n_features_in_ : int
-        Number of columns of ``X`` seen in ``fit`` (indicators included).
-    feature_names_in_ : ndarray of str
-        Column names, when ``X`` had them.
-    is_categorical_ : ndarray of bool of shape ``(n_features_in_,)``
-        Which columns were read as categorical.
-    categories_ : list of ndarray
-        The categories seen in ``fit`` of each categorical column, in column
-        order (sorted): the order of the one-hot block a recoverer sees.
-    modality_names_ : list of str
-        Modality names in network order.
-    modality_columns_ : list of ndarray
-        Value-column positions of each modality (the user's columns: a
-        categorical column is one position, however many categories it has).
-    recoverer_ : object or None
-        Fitted clone of ``recoverer``; ``None`` when ``X`` carried indicators.
-    recovery_choice_ : DataFrame or None
-        With ``partial_fill="auto"`` and the default recoverer: per modality
-        (rows), whether the ``gaps`` of a partly observed modality and a
-        ``whole`` missing one take the ``"recoverer"``'s values or the
-        ``"gaussian"`` conditional mean, and the out-of-fold mean squared
-        errors (standard units) and row counts that decided it
-        (docs/recoverers.md). ``None`` otherwise.
-    net_ : skorch.NeuralNet
-        The trained skorch net; ``net_.module_`` is the :class:`DyMoNetwork`
-        and ``net_.history`` the training history.
-    n_iter_ : int
-        Epochs trained.
-"""
-SELECTION_ATTRIBUTES = """    selection_params_ : dict
-        ``selection``, ``calibration_strength`` and ``reward_threshold``
-        used at predict time: the constructor's, or the tuned ones with
-        ``selection="auto"``.
-"""
-PREDICT_ATTRIBUTES = """    device_ : str
-        The torch device the fitted model runs on (``"cpu"`` after loading
-        a GPU-trained model on a machine without a GPU).
-    selection_path_ : list of tuple of str
-        After ``predict``: per sample, the recovered modalities added, in
-        order. Describes the last call only; for parallel or partitioned
-        prediction use :meth:`explain_selection`.
-    selection_rewards_ : DataFrame
-        After ``predict``: one row per evaluated candidate, indexed by the
-        row of ``X`` (``step``, ``modality``, ``reward``, ``accepted``; see
-        :class:`SelectionResult`).
-"""
-
-
 def parameter_constraints(estimator_class, task):
     """The ``_parameter_constraints`` table of an estimator's constructor."""
     names = inspect.signature(estimator_class.__init__).parameters
@@ -535,26 +485,6 @@ def parameter_constraints(estimator_class, task):
     if task == _R:
         table["tuning_scoring"] = [StrOptions({"nll", "rmse"})]
     return table
-
-
-def document_parameters(task):
-    """Class decorator: the docstring's ``%(parameters)s`` line becomes the
-    numpydoc entries of every constructor parameter, in signature order, and
-    its ``%(fitted_attributes)s``, ``%(selection_attributes)s`` and
-    ``%(predict_attributes)s`` lines the attributes both estimators share."""
-
-    def decorate(cls):
-        names = [n for n in inspect.signature(cls.__init__).parameters if n != "self"]
-        section = "\n".join(PARAMETERS[name].entry(name, task) for name in names)
-        doc = cls.__doc__.replace("    %(parameters)s\n", textwrap.indent(section, "    ") + "\n")
-        for marker, text in (("fitted", FITTED_ATTRIBUTES), ("selection", SELECTION_ATTRIBUTES),
-                             ("predict", PREDICT_ATTRIBUTES)):
-            doc = doc.replace(f"    %({marker}_attributes)s\n", text)
-        cls.__doc__ = doc
-        cls._parameter_constraints = parameter_constraints(cls, task)
-        return cls
-
-    return decorate
 
 
 def check_params(estimator):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sklearn.base import RegressorMixin
 
 from ._base import BaseDyMo
-from ._params import document_parameters
+from ._docstrings import document_parameters
 from ._tasks import RegressionTask
 
 
@@ -214,16 +214,7 @@ class DyMoRegressor(RegressorMixin, BaseDyMo):
             where all its columns are present.
         y : array-like of shape (n_samples,)
             Real-valued targets (finite).
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the rows (finite, >= 0); None weighs every row 1.
-            They weigh each row's part in the training loss, the prototypes,
-            the selection statistics, the linear start and the hold-out
-            fits and metrics. Only their ratios count (they are rescaled to
-            mean 1), and a row of weight 0 is dropped before anything is
-            fitted, so it is the same as leaving the row out. With
-            metadata routing on, request them with
-            ``set_fit_request(sample_weight=True)``.
+        %(sample_weight)s
 
         Returns
         -------
