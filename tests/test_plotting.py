@@ -114,6 +114,20 @@ def test_reward_boxes_hold_the_rewards_of_each_group(selection_run):
         "accepted", "rejected"}
 
 
+def test_reward_display_of_an_observed_only_model_draws_iterative_rewards(
+        toy_data, selection_run):
+    from .conftest import FAST
+    X, y, modalities = toy_data
+    _, X_missing, _, _ = selection_run
+    clf = DyMoClassifier(modalities=modalities, random_state=0, **FAST).fit(X, y)
+    assert clf.selection_params_["selection"] == "observed"  # the default
+
+    display = RewardDistributionDisplay.from_estimator(clf, X_missing)
+    expected = clf.select_modalities(X_missing, selection="iterative").rewards
+    assert len(display.rewards) == len(expected) > 0
+    np.testing.assert_allclose(display.rewards["reward"], expected["reward"])
+
+
 def test_reward_display_explains_empty_rewards(selection_run):
     clf, X_missing, _, _ = selection_run
     with pytest.raises(ValueError, match="no candidate was evaluated"):

@@ -168,7 +168,9 @@ class RewardDistributionDisplay:
         X : array-like of shape (n_samples, n_features)
             NaN marks missing entries.
         selection : {"iterative", "simultaneous"}, default=None
-            Strategy; None uses the estimator's own.
+            Strategy; None uses the estimator's own, or ``"iterative"`` where
+            its own evaluates no candidate (``"observed"``, the classifier's
+            default, and ``"all"``).
         ax : matplotlib Axes, default=None
         **plot_kw
             Passed to :meth:`plot`.
@@ -178,6 +180,8 @@ class RewardDistributionDisplay:
         display : RewardDistributionDisplay
         """
         estimator, X = final_estimator(estimator, X)
+        if selection is None and estimator.selection_params_["selection"] in ("observed", "all"):
+            selection = "iterative"  # the only rewards there are to draw
         result = estimator.select_modalities(X, selection=selection)
         return cls.from_rewards(result.rewards, estimator.modality_names_, ax=ax, **plot_kw)
 
