@@ -45,7 +45,7 @@ import importlib.util
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -66,7 +66,8 @@ class Family:
     outputs: tuple  # method names it produces
     requires: tuple = ()  # import names it needs
     cheap: bool = True  # part of the quick peer run (no pytabkit networks)
-    params: dict | None = None  # a DyMo variant's constructor parameters
+    # a DyMo variant's constructor parameters (a dict: not part of the hash)
+    params: dict | None = field(default=None, hash=False, compare=False)
 
 
 def categorical_columns(X):
