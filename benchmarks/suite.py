@@ -440,69 +440,84 @@ def variant_outputs(means, default):
     return {k: v for k, v in rows.items() if v in set(means.method)}
 
 
-def ablation_table(means, default, peers, params=None):
+def ablation_table(results, means, default, peers, params=None):
     """Each variant of the default DyMo against it, and the rule's verdict.
 
     A variant is a candidate default (or, for an ablation, the default with one
-    of its choices undone). It is compared on the cells where both have
-    results, seed-paired (``paired_means``): mean accuracy, wins / ties /
+    of its choices undone). It is compared with the default on the seeds the
+    variant has (a variant often runs on fewer seeds than the default; the
+    default and the peers are averaged over the same seeds, ``paired_means``)
+    and on the cells where both have results: mean accuracy, wins / ties /
     losses, the cells far below the best peer, the worst cell against the
     best peer, mean log-loss on missing-modality cells and the median fit
     time. ``adopt`` means the variant meets every bound of ``RULE`` and has
     every table the default has; anything else keeps the default.
+    ``means`` are the report's means (paired on the default's seeds).
     """
     params = params or {}
-    acc = means.pivot_table(index=["table", "protocol", "eta"], columns="method",
-                            values="accuracy")
-    ll = means.pivot_table(index=["table", "protocol", "eta"], columns="method",
-                           values="log_loss")
-    fit = means[means.protocol == "complete"].pivot_table(index="table", columns="method",
-                                                          values="fit_s")
-    peers = [p for p in peers if p in acc.columns]
-    if default not in acc.columns or not peers:
+    peers = [p for p in peers if p in set(means.method)]
+    if default not in set(means.method) or not peers:
         return None
+    ref = means[means.method.isin([default, *peers])]
+    acc = ref.pivot_table(index=["table", "protocol", "eta"], columns="method",
+                          values="accuracy")
     scored = acc[default].notna() & acc[peers].notna().any(axis=1)
     default_tables = set(acc.index[scored.to_numpy()].get_level_values("table"))
     rows = {}
-    for label, output in variant_outputs(means, default).items():
-        cells = acc[[default, output]].dropna().index
-        cells = cells[acc.loc[cells, peers].notna().any(axis=1).to_numpy()]
-        if not len(cells):
-            continue
-        a = 100 * acc.loc[cells, [default, output]]
-        best = 100 * acc.loc[cells, peers].max(axis=1)
-        diff = a[output] - a[default]
-        gap_v, gap_d = a[output] - best, a[default] - best
-        missing = cells[cells.get_level_values("protocol") != "complete"]
-        ll_diff = (ll.loc[missing, output] - ll.loc[missing, default]).mean()
-        tables = set(cells.get_level_values("table"))
-        all_tables = tables >= default_tables
-        checks = {
-            f"mean +{RULE['mean_gain']:g}": diff.mean() >= RULE["mean_gain"],
-            "wins > losses": (diff > TIE).sum() > (diff < -TIE).sum(),
-            "far below": (gap_v < -RULE["far_below"]).sum() <= (gap_d < -RULE["far_below"]).sum(),
-            "worst": gap_v.min() >= gap_d.min() - RULE["worst_slack"],
-            "log-loss": not ll_diff > RULE["log_loss_slack"],
-            "every table": all_tables,
-        }
-        failed = [k for k, ok in checks.items() if not ok]
-        ratio = (fit[output] / fit[default]).dropna() if output in fit else pd.Series(
-            dtype=float)
-        rows[label] = {
-            "parameters": params.get(label, ""),
-            "tables / cells": f"{len(tables)} / {len(cells)}",
-            "mean acc. diff (pts)": f"{diff.mean():+.2f}",
-            "wins / ties / losses": f"{(diff > TIE).sum()}/{(diff.abs() <= TIE).sum()}/"
-                                    f"{(diff < -TIE).sum()}",
-            "worst cell diff": f"{diff.min():+.1f} ({_cell_label(diff.idxmin())})",
-            f"cells < best peer - {RULE['far_below']:g} (variant / default)":
-                f"{(gap_v < -RULE['far_below']).sum()} / {(gap_d < -RULE['far_below']).sum()}",
-            "worst vs best peer (variant / default)": f"{gap_v.min():+.1f} / {gap_d.min():+.1f}",
-            "log-loss diff (missing cells)": f"{ll_diff:+.3f}",
-            "fit time ratio (median)": f"{ratio.median():.2f}" if len(ratio) else "",
-            "rule": "adopt" if not failed else "keep default (" + ", ".join(failed) + ")",
-        }
+    for label, output in variant_outputs(results, default).items():
+        seeds = set(results.loc[results.method == output, "seed"])
+        paired = paired_means(results[results.seed.isin(seeds)], output)
+        row = _variant_row(paired, default, output, peers, default_tables)
+        if row is not None:
+            rows[label] = {"parameters": params.get(label, ""),
+                           "seeds": ", ".join(map(str, sorted(seeds))), **row}
     return pd.DataFrame(rows).T if rows else None
+
+
+def _variant_row(means, default, output, peers, default_tables):
+    """One row of ``ablation_table``: ``output`` against ``default`` on ``means``."""
+    cell = ["table", "protocol", "eta"]
+    acc = means.pivot_table(index=cell, columns="method", values="accuracy")
+    ll = means.pivot_table(index=cell, columns="method", values="log_loss")
+    fit = means[means.protocol == "complete"].pivot_table(index="table", columns="method",
+                                                          values="fit_s")
+    peers = [p for p in peers if p in acc.columns]
+    if default not in acc.columns or output not in acc.columns or not peers:
+        return None
+    cells = acc[[default, output]].dropna().index
+    cells = cells[acc.loc[cells, peers].notna().any(axis=1).to_numpy()]
+    if not len(cells):
+        return None
+    a = 100 * acc.loc[cells, [default, output]]
+    best = 100 * acc.loc[cells, peers].max(axis=1)
+    diff = a[output] - a[default]
+    gap_v, gap_d = a[output] - best, a[default] - best
+    missing = cells[cells.get_level_values("protocol") != "complete"]
+    ll_diff = (ll.loc[missing, output] - ll.loc[missing, default]).mean()
+    tables = set(cells.get_level_values("table"))
+    checks = {
+        f"mean +{RULE['mean_gain']:g}": diff.mean() >= RULE["mean_gain"],
+        "wins > losses": (diff > TIE).sum() > (diff < -TIE).sum(),
+        "far below": (gap_v < -RULE["far_below"]).sum() <= (gap_d < -RULE["far_below"]).sum(),
+        "worst": gap_v.min() >= gap_d.min() - RULE["worst_slack"],
+        "log-loss": not ll_diff > RULE["log_loss_slack"],
+        "every table": tables >= default_tables,
+    }
+    failed = [k for k, ok in checks.items() if not ok]
+    ratio = (fit[output] / fit[default]).dropna() if output in fit else pd.Series(dtype=float)
+    return {
+        "tables / cells": f"{len(tables)} / {len(cells)}",
+        "mean acc. diff (pts)": f"{diff.mean():+.2f}",
+        "wins / ties / losses": f"{(diff > TIE).sum()}/{(diff.abs() <= TIE).sum()}/"
+                                f"{(diff < -TIE).sum()}",
+        "worst cell diff": f"{diff.min():+.1f} ({_cell_label(diff.idxmin())})",
+        f"cells < best peer - {RULE['far_below']:g} (variant / default)":
+            f"{(gap_v < -RULE['far_below']).sum()} / {(gap_d < -RULE['far_below']).sum()}",
+        "worst vs best peer (variant / default)": f"{gap_v.min():+.1f} / {gap_d.min():+.1f}",
+        "log-loss diff (missing cells)": f"{ll_diff:+.3f}",
+        "fit time ratio (median)": f"{ratio.median():.2f}" if len(ratio) else "",
+        "rule": "adopt" if not failed else "keep default (" + ", ".join(failed) + ")",
+    }
 
 
 def variant_params(results):
@@ -674,11 +689,13 @@ def report(out, docs=None, default="dymo_observed", readme=None, figure_path=Non
     fits.columns = [_label(m) for m in fits.columns]
     parts.append("### Fit seconds (complete training rows, median over seeds, one thread)\n\n"
                  + _md_table(fits.round(2), "table"))
-    ablations = ablation_table(means, default, peers, params=variant_params(results))
+    ablations = ablation_table(results, means, default, peers,
+                               params=variant_params(results))
     if ablations is not None:
         parts.append("### Variants of the default (ablations and candidate defaults)\n\n"
-                     "Each variant against the default on the cells and seeds both have "
-                     "(differences in accuracy points, variant minus default), and the "
+                     "Each variant against the default on the variant's seeds and the cells "
+                     "both have (differences in accuracy points, variant minus default; fit "
+                     "times compare only between runs on an equally loaded machine), and the "
                      "verdict of the rule under [Choosing the defaults]"
                      "(#choosing-the-defaults).\n\n" + _md_table(ablations, "variant"))
     parts += table_sections(means, methods)
