@@ -377,7 +377,7 @@ def criteria(means, default, peers):
                      f"{peer_means[best]:.1f} (need >= best - 0.5)")
     within = acc.xs("within", level="protocol") if "within" in set(
         means.protocol) else pd.DataFrame()
-    family = default.split("_")[0]
+    family = _family_of(default)
     others = [m for m in (family, f"{family}_observed", f"{family}_all") if m != default]
     need = [*others, "knn_hgb"]
     if len(within) and all(c in within.columns for c in need):

@@ -51,6 +51,7 @@ from ._params import (
 )
 from ._persistence import VersionedPickleMixin
 from ._progress import logger, progress_chunks
+from ._selection import EVALUATING_STRATEGIES
 from ._selection._prototypes import compute_subset_statistics, describe_unsupported
 from ._selection._tuning import hidden_modalities, policy_grid
 from ._tasks import NetworkFit, TrainingRows
@@ -216,8 +217,7 @@ class BaseDyMo(InferenceMixin, VersionedPickleMixin, BaseEstimator):
     def _warn_unsupported_subsets(self):
         """Say once, after fit, when the training data limit the selection."""
         words = describe_unsupported(self.subset_statistics_, self.modality_names_)
-        if words is not None and self.selection_params_["selection"] in (
-                "iterative", "simultaneous"):
+        if words is not None and self.selection_params_["selection"] in EVALUATING_STRATEGIES:
             warnings.warn(f"{type(self).__name__}: {words}.", UserWarning, stacklevel=4)
 
     def _tune_selection(self, values, missing, y_enc, train_observed, missingness, seed,

@@ -6,7 +6,7 @@ reward rules (``_rewards``), Algorithm 1 vectorised (``_algorithm``),
 ``selection="auto"`` tuning (``_tuning``) and the result type (``_result``).
 """
 
-from ._algorithm import STRATEGIES, select
+from ._algorithm import EVALUATING_STRATEGIES, STRATEGIES, select
 from ._result import SelectionResult
 
-__all__ = ["STRATEGIES", "SelectionResult", "select"]
+__all__ = ["EVALUATING_STRATEGIES", "STRATEGIES", "SelectionResult", "select"]

@@ -39,6 +39,8 @@ from ._distances import prototype_log_posterior
 from ._rewards import LatentScore
 
 STRATEGIES = ("iterative", "simultaneous", "observed", "all")
+#: The strategies that evaluate recovered candidates (and so have rewards).
+EVALUATING_STRATEGIES = ("iterative", "simultaneous")
 #: Sequences per transformer call (bounds memory for large batches).
 CHUNK = 8192
 

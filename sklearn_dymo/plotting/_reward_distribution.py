@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .._explain._pipeline import final_estimator
+from .._selection import EVALUATING_STRATEGIES
 from ._matplotlib import axes_or_new
 
 _COLORS = {True: "#1f77b4", False: "#bbbbbb"}
@@ -180,7 +181,8 @@ class RewardDistributionDisplay:
         display : RewardDistributionDisplay
         """
         estimator, X = final_estimator(estimator, X)
-        if selection is None and estimator.selection_params_["selection"] in ("observed", "all"):
+        if (selection is None
+                and estimator.selection_params_["selection"] not in EVALUATING_STRATEGIES):
             selection = "iterative"  # the only rewards there are to draw
         result = estimator.select_modalities(X, selection=selection)
         return cls.from_rewards(result.rewards, estimator.modality_names_, ax=ax, **plot_kw)
